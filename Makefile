@@ -1,0 +1,31 @@
+# The two commands of the README:
+#   make reproduce [CORES=2] [ARGS='--config tier=smoke']   set up .venv, run the pipeline
+#   make test                                              set up .venv, run the test suite
+PYTHON ?= python3.11
+CORES ?= 2
+VENV := .venv
+STAMP := $(VENV)/.installed
+
+.PHONY: setup reproduce test lint clean-smoke
+
+setup: $(STAMP)
+
+# torch first, pinned: an unpinned torch (or one pulled in by a dependency) is the CUDA build
+$(STAMP): requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet torch==2.13.0
+	$(VENV)/bin/pip install --quiet -r requirements.txt
+	touch $(STAMP)
+
+reproduce: $(STAMP)
+	$(VENV)/bin/snakemake --cores $(CORES) $(ARGS)
+
+test: $(STAMP)
+	$(VENV)/bin/python -m pytest $(ARGS)
+
+lint: $(STAMP)
+	$(VENV)/bin/snakemake --lint
+
+clean-smoke:
+	rm -rf results-smoke work/smoke

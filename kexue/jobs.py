@@ -1,0 +1,116 @@
+"""The runtime shared by the pipeline's scripts: logging, threads, atomic outputs with provenance.
+
+A script under scripts/ does `job = Job(snakemake)` and then writes every output through it, so that
+each output is complete or absent (never half-written) and carries its provenance record.
+"""
+import json
+import logging
+import os
+import reprlib
+import time
+from pathlib import Path
+
+from kexue import provenance
+
+
+def write_atomic(path, write) -> None:
+    """Call write(tmp_path), then rename onto path: a crash never leaves a partial file behind."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    write(tmp)
+    os.replace(tmp, path)
+
+
+def write_json(path, obj) -> None:
+    write_atomic(path, lambda tmp: tmp.write_text(json.dumps(obj, indent=1, default=float) + "\n"))
+
+
+def read_json(path) -> dict:
+    return json.loads(Path(path).read_text())
+
+
+def provenance_path(output) -> Path:
+    """figures/capacity.png → figures/capacity.provenance.json (one record for the PNG and SVG)."""
+    output = Path(output)
+    return output.with_name(output.stem + ".provenance.json")
+
+
+class Job:
+    """One Snakemake job seen from its script: parameters, logger, thread count and outputs."""
+
+    def __init__(self, snakemake, seeds=()):
+        self.smk = snakemake
+        self.params = {k: v for k, v in snakemake.params.items()}
+        self.seeds = list(seeds) or _seeds(snakemake, self.params)
+        self.started = time.time()
+        self.log = _logger(snakemake.log[0] if snakemake.log else None, snakemake.rule)
+        self.threads = snakemake.threads
+        os.environ["OMP_NUM_THREADS"] = str(self.threads)
+        if self.params.get("uses_torch", True):
+            import torch
+
+            torch.set_num_threads(self.threads)
+        self.log.info("rule %s: %d thread(s), params %s", snakemake.rule, self.threads, _short(self.params))
+
+    def record(self, inputs=None) -> dict:
+        inputs = [p for p in (inputs if inputs is not None else self.smk.input) if Path(p).is_file()]
+        return provenance.record(
+            self.params, self.seeds, inputs, time.time() - self.started, rule=self.smk.rule
+        )
+
+    def metrics(self, path, metrics: dict) -> None:
+        """Metrics JSON with its provenance inside, under the key 'provenance'."""
+        write_json(path, {**metrics, "provenance": self.record()})
+        self.log.info("wrote %s", path)
+
+    def table(self, path, frame, upstream=()) -> None:
+        write_atomic(path, lambda tmp: frame.to_csv(tmp, index=False, float_format="%.6g"))
+        self._provenance(path, upstream)
+        self.log.info("wrote %s (%d rows)", path, len(frame))
+
+    def figure(self, path, fig, upstream=()) -> None:
+        """Save PNG at `path` and an SVG beside it."""
+        for out in (Path(path), Path(path).with_suffix(".svg")):
+            fmt = out.suffix[1:]
+            write_atomic(out, lambda tmp: fig.savefig(tmp, format=fmt, dpi=150, bbox_inches="tight"))
+        self._provenance(path, upstream)
+        self.log.info("wrote %s", path)
+
+    def _provenance(self, path, upstream) -> None:
+        """Tables and figures inherit the experiments' seeds, wall time and device from the metrics."""
+        record = self.record()
+        record["upstream"] = {str(p): read_json(p).get("provenance", {}) for p in upstream}
+        record["seeds"] = sorted({s for u in record["upstream"].values() for s in u.get("seeds", [])})
+        write_json(provenance_path(path), record)
+
+
+def _seeds(snakemake, params) -> list:
+    """Seeds a job used: a {seed} wildcard, else the `seed`/`seeds` parameter, else none."""
+    if "seed" in snakemake.wildcards.keys():
+        return [int(snakemake.wildcards.seed)]
+    settings = params.get("settings", params)
+    return list(settings.get("seeds", [settings["seed"]] if "seed" in settings else []))
+
+
+def _short(value) -> str:
+    """A one-line summary of the parameters for the log (the claims list alone is pages long)."""
+    short = reprlib.Repr()
+    short.maxstring = short.maxother = 60
+    short.maxlist, short.maxdict, short.maxlevel = 8, 12, 3
+    return short.repr(value)
+
+
+def _logger(path, name) -> logging.Logger:
+    log = logging.getLogger(name)
+    log.setLevel(logging.INFO)
+    log.handlers.clear()
+    fmt = logging.Formatter("%(asctime)s %(levelname)s %(message)s", "%H:%M:%S")
+    handlers = [logging.StreamHandler()]
+    if path:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        handlers.append(logging.FileHandler(path, mode="w"))
+    for h in handlers:
+        h.setFormatter(fmt)
+        log.addHandler(h)
+    return log

@@ -1,0 +1,20 @@
+"""Loaders for resources shipped inside pip packages: each returns {file name: bytes}."""
+from pathlib import Path
+
+
+def ptb_from_treebank(files) -> dict:
+    """The `treebank` package holds the three PTB files as strings, each with one extra trailing
+    newline compared with the standard ptb.*.txt; dropping it gives the standard bytes (md5 of
+    ptb.train.txt: f26c4b92c5fdc7b3f8c7cdcb991d8420)."""
+    import treebank
+
+    split = {f"ptb.{s}.txt": s for s in ("train", "valid", "test")}
+    return {f: treebank.penn[split[f]].removesuffix("\n").encode() for f in files}
+
+
+def gensim_test_data(files) -> dict:
+    """gensim ships WordSim-353, SimLex-999 and the Google analogy set in gensim/test/test_data."""
+    import gensim
+
+    folder = Path(gensim.__file__).parent / "test" / "test_data"
+    return {f: (folder / f).read_bytes() for f in files}

@@ -1,0 +1,38 @@
+"""E4c summary: per vocabulary size, where held-out NLL saturates, against 8.33 ln N (C4.3)."""
+import math
+
+from scipy.stats import spearmanr
+
+from kexue import wordvec as wv
+from kexue.jobs import Job, read_json
+
+runs = [read_json(path) for path in snakemake.input.runs]
+job = Job(snakemake, seeds=sorted({s for r in runs for s in r["provenance"]["seeds"]}))
+p = snakemake.params
+Ns = sorted({r["N"] for r in runs})
+per_N = {}
+for N in Ns:
+    rows = sorted((r for r in runs if r["N"] == N), key=lambda r: r["dim"])
+    dims, nlls = [r["dim"] for r in rows], [r["test_nll"] for r in rows]
+    formula = math.ceil(p.article_constant * math.log(N))
+    per_N[str(N)] = {
+        "dims": dims, "test_nll": nlls, "valid_nll": [r["valid_nll"] for r in rows],
+        "best_step": [r["best_step"] for r in rows],
+        "wordsim353": [r["similarity"]["wordsim353"]["spearman"] for r in rows],
+        "simlex999": [r["similarity"]["simlex999"]["spearman"] for r in rows],
+        "similarity_pairs": {k: rows[0]["similarity"][k]["n_pairs"] for k in ("wordsim353", "simlex999")},
+        "n_sat": wv.saturation_dimension(dims, nlls, p.saturation_tol),
+        "formula_dim": formula,
+    }
+    job.log.info("N=%d: n_sat = %d, 8.33 ln N = %d", N, per_N[str(N)]["n_sat"], formula)
+n_sat = [per_N[str(N)]["n_sat"] for N in Ns]
+smallest_dim = min(per_N[str(Ns[0])]["dims"])
+job.metrics(snakemake.output[0], {
+    "scale": f"CPU proxy: PTB (0.9M words), N = {', '.join(map(str, Ns))}; the article's N ≈ 1e5",
+    "per_N": per_N,
+    "n_sat": {str(N): s for N, s in zip(Ns, n_sat)},
+    "sufficiency": all(v["n_sat"] <= 1.25 * v["formula_dim"] for v in per_N.values()),
+    "growth_rho": float(spearmanr(Ns, n_sat).statistic) if len(set(n_sat)) > 1 else 0.0,
+    "bottom_of_grid": all(s == smallest_dim for s in n_sat),
+    "saturation_tol": p.saturation_tol,
+})

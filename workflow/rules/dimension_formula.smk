@@ -1,0 +1,164 @@
+# The dimension formula n > 8.33 ln N (kexue.fm 7695, 8711): brief shared/articles/dimension_formula.md
+#   entropy   h_n by numerical integration, the constant, the article's arithmetic   (C4.1, C4.2)
+#   capacity  smallest n that represents N targets under ‖u‖ = ‖v‖ = √n, per (N, seed) (C4.4)
+#   wordvec   full-softmax skip-gram on PTB per (vocabulary N, dimension n)           (C4.3)
+DF = config["dimension_formula"]
+DF_OUT = f"{R}/dimension_formula"
+
+ARTICLE_OUTPUTS["dimension_formula"] = [
+    f"{DF_OUT}/tables/entropy.csv",
+    f"{DF_OUT}/tables/thresholds.csv",
+    f"{DF_OUT}/tables/capacity.csv",
+    f"{DF_OUT}/tables/wordvec.csv",
+    f"{DF_OUT}/figures/entropy.png",
+    f"{DF_OUT}/figures/capacity.png",
+    f"{DF_OUT}/figures/wordvec.png",
+]
+
+CAP, WV = DF["capacity"], DF["wordvec"]
+ARTICLE_BENCHMARKS["dimension_formula"] = [
+    benchmark("dimension_formula", name)
+    for name in ["entropy", "capacity_summary", "wordvec_summary", "figures"]
+    + expand("capacity_N{N}_seed{seed}", N=CAP["vocab_sizes"], seed=CAP["seeds"])
+    + expand("wordvec_N{N}_dim{dim}", N=WV["vocab_sizes"], dim=WV["dims"])
+]
+
+
+rule dimension_formula:
+    """Everything for the dimension formula: tables, figures, verdicts."""
+    input:
+        ARTICLE_OUTPUTS["dimension_formula"],
+        f"{DF_OUT}/verdicts.csv",
+
+
+rule dimension_entropy:
+    output:
+        f"{DF_OUT}/metrics/entropy.json",
+    params:
+        **DF["entropy"],
+        uses_torch=False,
+    log:
+        f"{W}/logs/dimension_formula/entropy.log",
+    benchmark:
+        benchmark("dimension_formula", "entropy")
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    conda:
+        "../../envs/pipeline.yaml"
+    script:
+        "../../scripts/dimension_formula/entropy.py"
+
+
+rule dimension_capacity:
+    output:
+        f"{W}/dimension_formula/capacity/N{{N}}_seed{{seed}}.json",
+    params:
+        **{k: v for k, v in CAP.items() if k not in ("vocab_sizes", "seeds", "threads")},
+    log:
+        f"{W}/logs/dimension_formula/capacity_N{{N}}_seed{{seed}}.log",
+    benchmark:
+        benchmark("dimension_formula", "capacity_N{N}_seed{seed}")
+    threads: CAP["threads"]
+    resources:
+        mem_mb=lambda wc: 1000 + int(wc.N) ** 2 * 4 * 8 // 2**20,
+        runtime=30,
+    conda:
+        "../../envs/pipeline.yaml"
+    script:
+        "../../scripts/dimension_formula/capacity.py"
+
+
+rule dimension_capacity_summary:
+    input:
+        expand(
+            f"{W}/dimension_formula/capacity/N{{N}}_seed{{seed}}.json",
+            N=CAP["vocab_sizes"],
+            seed=CAP["seeds"],
+        ),
+    output:
+        f"{DF_OUT}/metrics/capacity.json",
+    params:
+        article_constant=8.33,
+        uses_torch=False,
+    log:
+        f"{W}/logs/dimension_formula/capacity_summary.log",
+    benchmark:
+        benchmark("dimension_formula", "capacity_summary")
+    conda:
+        "../../envs/pipeline.yaml"
+    script:
+        "../../scripts/dimension_formula/capacity_summary.py"
+
+
+rule dimension_wordvec:
+    input:
+        ptb=resource("ptb"),
+        similarity=resource("word_similarity"),
+    output:
+        f"{W}/dimension_formula/wordvec/N{{N}}_dim{{dim}}.json",
+    params:
+        **{k: v for k, v in WV.items() if k not in ("vocab_sizes", "dims", "threads", "saturation_tol")},
+    log:
+        f"{W}/logs/dimension_formula/wordvec_N{{N}}_dim{{dim}}.log",
+    benchmark:
+        benchmark("dimension_formula", "wordvec_N{N}_dim{dim}")
+    threads: WV["threads"]
+    resources:
+        mem_mb=lambda wc: 1500 + int(wc.N) ** 2 * 4 * 6 // 2**20,
+        runtime=30,
+    wildcard_constraints:
+        dim=r"\d+",
+    conda:
+        "../../envs/pipeline.yaml"
+    script:
+        "../../scripts/dimension_formula/wordvec.py"
+
+
+rule dimension_wordvec_summary:
+    input:
+        runs=expand(
+            f"{W}/dimension_formula/wordvec/N{{N}}_dim{{dim}}.json",
+            N=WV["vocab_sizes"],
+            dim=WV["dims"],
+        ),
+    output:
+        f"{DF_OUT}/metrics/wordvec.json",
+    params:
+        saturation_tol=WV["saturation_tol"],
+        article_constant=8.33,
+        uses_torch=False,
+    log:
+        f"{W}/logs/dimension_formula/wordvec_summary.log",
+    benchmark:
+        benchmark("dimension_formula", "wordvec_summary")
+    conda:
+        "../../envs/pipeline.yaml"
+    script:
+        "../../scripts/dimension_formula/wordvec_summary.py"
+
+
+rule dimension_formula_figures:
+    """Tables and figures from the metrics only: restyling never recomputes."""
+    input:
+        entropy=f"{DF_OUT}/metrics/entropy.json",
+        capacity=f"{DF_OUT}/metrics/capacity.json",
+        wordvec=f"{DF_OUT}/metrics/wordvec.json",
+    output:
+        entropy_table=f"{DF_OUT}/tables/entropy.csv",
+        thresholds_table=f"{DF_OUT}/tables/thresholds.csv",
+        capacity_table=f"{DF_OUT}/tables/capacity.csv",
+        wordvec_table=f"{DF_OUT}/tables/wordvec.csv",
+        entropy=figure(f"{DF_OUT}/figures/entropy.png", "dimension_entropy.rst", "dimension_formula"),
+        capacity=figure(f"{DF_OUT}/figures/capacity.png", "dimension_capacity.rst", "dimension_formula"),
+        wordvec=figure(f"{DF_OUT}/figures/wordvec.png", "dimension_wordvec.rst", "dimension_formula"),
+    params:
+        uses_torch=False,
+    log:
+        f"{W}/logs/dimension_formula/figures.log",
+    benchmark:
+        benchmark("dimension_formula", "figures")
+    conda:
+        "../../envs/pipeline.yaml"
+    script:
+        "../../scripts/dimension_formula/figures.py"

@@ -1,0 +1,56 @@
+# Claims registry × metrics → verdicts per article, then results/verdicts.csv and results/REPORT.md.
+
+
+rule article_verdicts:
+    input:
+        claims="config/claims.yaml",
+        metrics=lambda wc: claim_metrics(wc.article),
+    output:
+        f"{R}/{{article}}/verdicts.csv",
+    params:
+        claims=lambda wc: article_claims(wc.article),
+        uses_torch=False,
+    log:
+        f"{W}/logs/{{article}}/verdicts.log",
+    wildcard_constraints:
+        article="|".join(ARTICLES),
+    conda:
+        "../../envs/pipeline.yaml"
+    script:
+        "../../scripts/common/verdicts.py"
+
+
+rule verdicts:
+    input:
+        [f"{R}/{a}/verdicts.csv" for a in ARTICLES if enabled(a)],
+    output:
+        f"{R}/verdicts.csv",
+    params:
+        uses_torch=False,
+    log:
+        f"{W}/logs/verdicts.log",
+    conda:
+        "../../envs/pipeline.yaml"
+    script:
+        "../../scripts/common/merge_verdicts.py"
+
+
+rule report_markdown:
+    """results/REPORT.md: every claim with its verdict and figure, then what each article cost."""
+    input:
+        verdicts=f"{R}/verdicts.csv",
+        outputs=[out for a in ARTICLES if enabled(a) for out in ARTICLE_OUTPUTS[a]],
+        benchmarks=[b for a in ARTICLES if enabled(a) for b in ARTICLE_BENCHMARKS[a]],
+    output:
+        f"{R}/REPORT.md",
+    params:
+        tier=config["tier"],
+        titles={a: title for a, title in ARTICLES.items() if enabled(a)},
+        results_dir=lambda wc, output: os.path.dirname(output[0]),
+        uses_torch=False,
+    log:
+        f"{W}/logs/report.log",
+    conda:
+        "../../envs/pipeline.yaml"
+    script:
+        "../../scripts/common/report.py"
