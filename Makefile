@@ -1,7 +1,7 @@
 # The two commands of the README:
 #   make reproduce [CORES=2] [ARGS='--config tier=smoke']   set up .venv, run the pipeline
 #   make test                                              set up .venv, run the test suite
-PYTHON ?= python3.11
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
 CORES ?= 2
 VENV := .venv
 STAMP := $(VENV)/.installed
@@ -12,6 +12,7 @@ setup: $(STAMP)
 
 # torch first, pinned: an unpinned torch (or one pulled in by a dependency) is the CUDA build
 $(STAMP): requirements.txt
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed (set PYTHON=...)"'
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --upgrade pip
 	$(VENV)/bin/pip install --quiet torch==2.13.0

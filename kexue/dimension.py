@@ -150,6 +150,19 @@ def fit_capacity(target: torch.Tensor, n: int, steps: int = 400, lr: float = 0.1
     }
 
 
+def circle_target_prob(N: int, radius: float) -> float:
+    """Target probability when N free 2-d vectors u_i = v_i sit on a circle of radius r:
+    1 / Σ_k exp(r² (cos(2πk/N) − 1)), the same for every row. → 1 as r → ∞ (trap T5)."""
+    k = np.arange(N)
+    return float(1.0 / np.exp(radius ** 2 * (np.cos(2 * math.pi * k / N) - 1.0)).sum())
+
+
+def circle_radius(N: int, prob: float) -> float:
+    """The radius at which the circle construction reaches target probability `prob`: without the
+    norm constraint 2 dimensions fit any permutation, given large enough norms."""
+    return float(brentq(lambda r: circle_target_prob(N, r) - prob, 0.0, 10.0 * N))
+
+
 def smallest_dimension(N: int, grid=DEFAULT_GRID, kind: str = "permutation", seed: int = 0,
                        steps: int = 400, lr: float = 0.1, threshold: float = 0.95) -> dict:
     """n*(N) = min{n in grid : fit succeeds}, by bisection over the sorted grid.

@@ -144,3 +144,17 @@ def test_fit_log_law_interval_covers_noisy_slope():
     N = np.repeat([64, 256, 1024, 4096], 3)
     law = dim.fit_log_law(N, 3 * np.log(N) + 2 + rng.normal(0, 0.5, N.size))
     assert law["c_low"] < 3 < law["c_high"] and law["c_low"] < law["c"] < law["c_high"]
+
+
+def test_circle_construction_fits_any_permutation_in_two_free_dimensions():
+    from kexue.dimension import circle_radius, circle_target_prob
+    assert circle_target_prob(64, 0.0) == pytest.approx(1 / 64)  # r = 0: uniform softmax
+    r = circle_radius(64, 0.95)
+    assert circle_target_prob(64, r) == pytest.approx(0.95)
+    # independent check: explicit vectors and a softmax over the logits of row 0
+    angles = 2 * np.pi * np.arange(64) / 64
+    u = r * np.stack([np.cos(angles), np.sin(angles)], axis=1)
+    logits = u @ u.T
+    row = np.exp(logits[0] - logits[0].max())
+    assert row[0] / row.sum() == pytest.approx(0.95)
+    assert r > 10 * np.sqrt(2)  # far beyond the constrained norm √n = √2

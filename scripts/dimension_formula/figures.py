@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 
 from kexue.jobs import Job, read_json
-from kexue.plotting import panels
+from kexue.plotting import log_axis, panels
 
 job = Job(snakemake)
 inp, out = snakemake.input, snakemake.output
@@ -23,7 +23,8 @@ slope = entropy["laplace"]["slope"]
 left.plot(hn["n"], hn["h_n_over_n"], "o-", label="h_n/n (integral)")
 left.axhline(-slope, color="k", ls="--", label=f"−½ ln φ = {-slope:.4f}")
 left.axhline(-0.24, color="C3", ls=":", label="article's −0.24")
-left.set(xlabel="n", ylabel="h_n / n", title="h_n/n → −½ ln φ", xscale="log")
+log_axis(left, hn["n"])
+left.set(xlabel="n", ylabel="h_n / n", title="h_n/n → −½ ln φ")
 left.legend()
 right.plot(thresholds["N"], thresholds["formula"], "o-", label="8.33 ln N (article)")
 right.plot(thresholds["N"], thresholds["exact_root"], "s--", label="root of 2 ln N + h_n = 0")
@@ -41,7 +42,8 @@ jitter = {s: 1 + 0.03 * i for i, s in enumerate(sorted(runs["seed"].unique()))}
 left.scatter(runs["N"] * runs["seed"].map(jitter), runs["n_star"], s=18, label="n* (per seed)")
 left.plot(N, fit["c"] * np.log(N) + fit["b"], "C0-", label=f"fit {fit['c']:.2f}·ln N {fit['b']:+.1f}")
 left.plot(N, 8.33 * np.log(N), "k--", label="8.33·ln N")
-left.set(xscale="log", xlabel="N", ylabel="smallest n", title="Capacity under ‖u‖=‖v‖=√n")
+log_axis(left, N)
+left.set(xlabel="N", ylabel="smallest n", title="Capacity under ‖u‖=‖v‖=√n")
 left.legend()
 for r in capacity["runs"]:
     if r["seed"] == runs["seed"].min():
@@ -66,11 +68,14 @@ for i, (N, group) in enumerate(table.groupby("N")):
     left.plot(group["dim"], group["test_nll"] / group["test_nll"].min(), "o-", color=color, label=f"N={N}")
     left.axvline(group["formula_dim"].iloc[0], color=color, ls="--", lw=1)
     left.axvline(group["n_sat"].iloc[0], color=color, ls=":", lw=1.5)
-    right.plot(group["dim"], group["wordsim353"], "o-", color=color, label=f"WS353, N={N}")
-    right.plot(group["dim"], group["simlex999"], "s:", color=color, label=f"SimLex, N={N}")
+    pairs = wordvec["per_N"][str(N)]["similarity_pairs"]
+    right.plot(group["dim"], group["wordsim353"], "o-", color=color, label=f"WS353 ({pairs['wordsim353']} pairs), N={N}")
+    right.plot(group["dim"], group["simlex999"], "s:", color=color, label=f"SimLex ({pairs['simlex999']} pairs), N={N}")
 left.axhline(1 + wordvec["saturation_tol"], color="k", lw=0.8)
-left.set(xscale="log", xlabel="dimension n", ylabel="test NLL / best", title="Held-out NLL (-- 8.33 ln N, ·· n_sat)")
+log_axis(left, table["dim"])
+log_axis(right, table["dim"])
+left.set(xlabel="dimension n", ylabel="test NLL / best", title="Held-out NLL (-- 8.33 ln N, ·· n_sat)")
 left.legend(fontsize=7)
-right.set(xscale="log", xlabel="dimension n", ylabel="Spearman ρ", title="Word similarity")
+right.set(xlabel="dimension n", ylabel="Spearman ρ", title="Word similarity (PTB vocabulary coverage)")
 right.legend(fontsize=6)
 job.figure(out.wordvec, fig, [inp.wordvec])

@@ -17,7 +17,7 @@ counts = {s: wv.cooccurrence(wv.encode(sents, vocab), len(vocab), p.window) for 
 job.log.info("N=%d dim=%d: %d training pairs", N, dim, int(counts["train"].sum()))
 
 run = wv.train_skipgram(counts["train"], counts["valid"], counts["test"], dim, p.steps, p.lr, p.seed,
-                        p.eval_every, log=job.log.info)
+                        p.eval_every, log=job.log.info, patience=p.patience)
 scores = {name: wv.similarity_spearman(run["U"], vocab, wv.load_similarity_pairs(similarity / file))
           for name, file in (("wordsim353", "wordsim353.tsv"), ("simlex999", "simlex999.txt"))}
 job.log.info("N=%d dim=%d: best step %d, valid %.4f, test %.4f nats/pair; %s", N, dim, run["best_step"],

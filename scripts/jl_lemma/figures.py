@@ -12,13 +12,14 @@ lemmas, projection, lsh, rsvd = (read_json(inp[k]) for k in ("lemmas", "projecti
 # --- C5.1, C5.2: tails against bounds ---
 cells = pd.DataFrame(lemmas["cells"])
 job.table(out.lemmas_table, cells, [inp.lemmas])
-fig, axes = panels(2)
+fig, axes = panels(2, width=4.8)
 for ax, (lemma, group) in zip(axes, cells.groupby("lemma", sort=False)):
     for i, (eps, g) in enumerate(group.groupby("eps")):
-        ax.errorbar(g["n"], g["p_hat"], yerr=3 * g["se"], fmt="o-", color=f"C{i}", label=f"p̂, ε={eps}")
+        ax.errorbar(g["n"], g["p_hat"], yerr=3 * g["se"], fmt="o-", color=f"C{i}", label=f"p̂ ± 3 SE, ε={eps}")
         ax.plot(g["n"], g["bound"], "--", color=f"C{i}", label=f"bound, ε={eps}")
     ax.set(xscale="log", yscale="symlog", xlabel="n", ylabel="tail probability", title=lemma.replace("_", " "))
-    ax.set_yscale("symlog", linthresh=1e-4)
+    ax.set_yscale("symlog", linthresh=1e-4)  # log above 1e-4, linear down to p̂ = 0
+    ax.set_ylim(0, 1.5)
     ax.legend(fontsize=6)
 job.figure(out.lemmas, fig, [inp.lemmas])
 

@@ -1,0 +1,53 @@
+import json
+
+import pandas as pd
+import pytest
+
+from kexue import provenance
+from kexue.jobs import provenance_path, write_atomic, write_json
+from kexue.report import runtime_table
+
+
+def test_params_digest_ignores_key_order_and_sees_values():
+    assert provenance.params_digest({"a": 1, "b": [2, 3]}) == provenance.params_digest({"b": [2, 3], "a": 1})
+    assert provenance.params_digest({"a": 1}) != provenance.params_digest({"a": 2})
+
+
+def test_record_has_every_field_and_input_checksums(tmp_path):
+    data = tmp_path / "in.txt"
+    data.write_bytes(b"abc")
+    record = provenance.record({"lr": 0.1}, [0, 1], [data], 1.23456)
+    for field in ("commit", "dirty", "params_digest", "seeds", "versions", "device", "wall_time_s", "inputs"):
+        assert field in record
+    # sha256("abc"), an independent known value
+    assert record["inputs"][str(data)] == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+    assert record["versions"]["numpy"] and record["wall_time_s"] == 1.235
+
+
+def test_atomic_write_leaves_nothing_behind_on_failure(tmp_path):
+    target = tmp_path / "out.csv"
+
+    def crash(tmp):
+        tmp.write_text("half")
+        raise RuntimeError("killed mid-write")
+
+    with pytest.raises(RuntimeError):
+        write_atomic(target, crash)
+    assert not target.exists()
+    write_json(target.with_suffix(".json"), {"x": 1})
+    assert json.loads(target.with_suffix(".json").read_text()) == {"x": 1}
+
+
+def test_provenance_sits_beside_its_output():
+    assert str(provenance_path("results/a/figures/capacity.png")) == "results/a/figures/capacity.provenance.json"
+
+
+def test_runtime_table_sums_wall_and_cpu_and_takes_peak_memory(tmp_path):
+    header = "s\th:m:s\tmax_rss\tmax_vms\tmax_uss\tmax_pss\tio_in\tio_out\tmean_load\tcpu_time\n"
+    files = []
+    for i, (s, rss, cpu) in enumerate([(1.5, 100, 1.0), (2.5, 300, 2.0)]):
+        f = tmp_path / f"b{i}.tsv"
+        f.write_text(header + f"{s}\t0:00:0{i}\t{rss}\t0\t0\t0\t0\t0\t0\t{cpu}\n")
+        files.append(f)
+    table = runtime_table({"art": files})
+    assert table.loc[0, "wall_s"] == 4.0 and table.loc[0, "cpu_s"] == 3.0 and table.loc[0, "peak_rss_mb"] == 300
