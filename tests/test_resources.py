@@ -27,7 +27,7 @@ def test_falls_back_to_the_mirror_when_the_package_is_missing(tmp_path):
     spec = spec_for({"a.txt": b"hello"}, [{"package": "no_such_package_xyz", "loader": "x:y"}, {"mirror": "demo"}])
     manifest = acquire("demo", spec, tmp_path / "out", mirrors={"demo": str(mirror)}, network=False,
                        log=lambda m: None)
-    assert manifest["source"] == f"mirror demo" and (tmp_path / "out" / "a.txt").read_bytes() == b"hello"
+    assert manifest["source"] == "mirror demo" and (tmp_path / "out" / "a.txt").read_bytes() == b"hello"
 
 
 def test_corrupt_mirror_and_no_network_give_one_clear_error(tmp_path):

@@ -55,7 +55,7 @@ def test_bad_nested_value_names_the_key(tmp_path):
 
 def test_every_claim_has_a_producer_and_a_figure():
     """Each claim's metrics file and figure are outputs of the default DAG."""
-    result = snakemake("-n", "--quiet", "all")
+    snakemake("-n", "--quiet", "all")
     planned = snakemake("--list-target-rules").stdout
     assert "dimension_formula" in planned and "jl_lemma" in planned
     summary = snakemake("-n", "--summary").stdout

@@ -1,5 +1,4 @@
 """E4a: h_n by numerical integration against the article's table, the constant, the thresholds."""
-import math
 
 from kexue import dimension as dim
 from kexue.jobs import Job

@@ -1,5 +1,4 @@
 """Tables and figures of the dimension formula, from its metrics files only."""
-import math
 
 import numpy as np
 import pandas as pd
