@@ -79,6 +79,10 @@ def test_smoke_tier_end_to_end():
         assert figure.with_name(figure.stem + ".provenance.json").is_file()
     for table in results.glob("*/tables/*.csv"):
         assert table.with_name(table.stem + ".provenance.json").is_file()
+    # the HTML report embeds every figure
+    html = results / "report.html"
+    snakemake("--report", str(html), "--config", "tier=smoke")
+    assert html.stat().st_size > 100_000
     # an up-to-date tree has nothing to do
-    assert "Nothing to be done" in snakemake("-n", "--config", "tier=smoke").stdout + \
-        snakemake("-n", "--config", "tier=smoke").stderr
+    dry = snakemake("-n", "--config", "tier=smoke")
+    assert "Nothing to be done" in dry.stdout + dry.stderr
