@@ -26,6 +26,7 @@ for N in Ns:
     }
     job.log.info("N=%d: n_sat = %d, 8.33 ln N = %d", N, per_N[str(N)]["n_sat"], formula)
 n_sat = [per_N[str(N)]["n_sat"] for N in Ns]
+# a constant n_sat has no rank correlation with N (scipy gives nan): no growth seen, so ρ = 0
 smallest_dim = min(per_N[str(Ns[0])]["dims"])
 job.metrics(snakemake.output[0], {
     "scale": f"CPU proxy: PTB (0.9M words), N = {', '.join(map(str, Ns))}; the article's N ≈ 1e5",
