@@ -73,7 +73,10 @@ class Job:
         """Save PNG at `path` and an SVG beside it."""
         for out in (Path(path), Path(path).with_suffix(".svg")):
             fmt = out.suffix[1:]
-            write_atomic(out, lambda tmp: fig.savefig(tmp, format=fmt, dpi=150, bbox_inches="tight"))
+            # no creation date in the SVG, so that an unchanged figure is an unchanged file in git
+            metadata = {"Date": None} if fmt == "svg" else None
+            write_atomic(out, lambda tmp: fig.savefig(tmp, format=fmt, dpi=150, bbox_inches="tight",
+                                                      metadata=metadata))
         self._provenance(path, upstream)
         self.log.info("wrote %s", path)
 
