@@ -1,0 +1,195 @@
+"""Lion (EvoLved Sign Momentum) and SIGNUM as torch optimizers, plus the checks behind claims C2.1–C2.3.
+
+Su's article (kexue.fm/archives/9473) reviews Lion from Chen et al. 2023, "Symbolic Discovery of
+Optimization Algorithms" (arXiv 2302.06675): a sign update of an interpolated momentum, with one
+state tensor per parameter instead of AdamW's two. Lion follows the reference ordering of automl's
+`lion_pytorch.py`; SIGNUM shares its momentum expression so that Lion(β1 = β2, λ = 0) equals it bit for bit.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Callable, Iterable
+
+import torch
+from torch import Tensor, nn
+
+
+def _check_hyperparameters(lr: float, betas: Iterable[float] = (), weight_decay: float = 0.0) -> None:
+    if not (math.isfinite(lr) and lr >= 0.0):
+        raise ValueError(f"lr must be a finite number >= 0, got {lr}")
+    for i, beta in enumerate(betas):
+        if not 0.0 <= beta <= 1.0:
+            raise ValueError(f"beta{i + 1} must lie in [0, 1], got {beta}")
+    if not (math.isfinite(weight_decay) and weight_decay >= 0.0):
+        raise ValueError(f"weight_decay must be a finite number >= 0, got {weight_decay}")
+
+
+def _momentum_(m: Tensor, g: Tensor, beta: float) -> Tensor:
+    """m ← β·m + (1−β)·g in place: the one expression Lion and SIGNUM share, so C2.2 holds exactly."""
+    return m.mul_(beta).add_(g, alpha=1.0 - beta)
+
+
+def _foreach_momentum_(ms: list[Tensor], gs: list[Tensor], beta: float) -> list[Tensor]:
+    """Multi-tensor `_momentum_`: the same two elementwise ops, so the same rounding."""
+    torch._foreach_mul_(ms, beta)
+    torch._foreach_add_(ms, gs, alpha=1.0 - beta)
+    return ms
+
+
+def _params_with_grad(group: dict) -> list[Tensor]:
+    params = [p for p in group["params"] if p.grad is not None]
+    if any(p.grad.is_sparse for p in params):
+        raise RuntimeError("sparse gradients are not supported")
+    return params
+
+
+class Lion(torch.optim.Optimizer):
+    """Lion with decoupled weight decay scaled by the *current* lr (trap T1), per parameter p:
+
+        p ← p·(1 − lr·λ)
+        c ← β1·m + (1−β1)·g
+        p ← p − lr·sign(c)
+        m ← β2·m + (1−β2)·g        # stored momentum updated after the step, with β2 (trap T2)
+
+    `foreach=None` picks the multi-tensor path when every parameter is on CUDA, like torch's own
+    optimizers; the loop and the foreach path give identical results.
+    """
+
+    def __init__(self, params, lr: float = 1e-4, betas: tuple[float, float] = (0.9, 0.99),
+                 weight_decay: float = 0.0, foreach: bool | None = None):
+        if len(tuple(betas)) != 2:
+            raise ValueError(f"betas must be a pair (beta1, beta2), got {betas}")
+        super().__init__(params, dict(lr=lr, betas=tuple(betas), weight_decay=weight_decay, foreach=foreach))
+
+    def add_param_group(self, param_group: dict) -> None:
+        # validate per group, before torch appends it, so overrides in param groups are checked too
+        merged = {**self.defaults, **param_group}
+        _check_hyperparameters(merged["lr"], merged["betas"], merged["weight_decay"])
+        super().add_param_group(param_group)
+
+    @torch.no_grad()
+    def step(self, closure: Callable[[], float] | None = None):
+        loss = None
+        if closure is not None:
+            with torch.enable_grad():
+                loss = closure()
+        for group in self.param_groups:
+            params = _params_with_grad(group)
+            if not params:
+                continue
+            for p in params:
+                if not self.state[p]:
+                    self.state[p]["exp_avg"] = torch.zeros_like(p, memory_format=torch.preserve_format)
+            grads = [p.grad for p in params]
+            exp_avgs = [self.state[p]["exp_avg"] for p in params]
+            foreach = group["foreach"]
+            if foreach is None:
+                foreach = all(p.device.type == "cuda" for p in params)
+            update = _lion_foreach if foreach else _lion_loop
+            update(params, grads, exp_avgs, group["lr"], *group["betas"], group["weight_decay"])
+        return loss
+
+
+def _lion_loop(params, grads, exp_avgs, lr, beta1, beta2, weight_decay):
+    for p, g, m in zip(params, grads, exp_avgs):
+        if weight_decay != 0.0:
+            p.mul_(1.0 - lr * weight_decay)
+        c = _momentum_(m.clone(), g, beta1)
+        p.add_(c.sign_(), alpha=-lr)
+        _momentum_(m, g, beta2)
+
+
+def _lion_foreach(params, grads, exp_avgs, lr, beta1, beta2, weight_decay):
+    if weight_decay != 0.0:
+        torch._foreach_mul_(params, 1.0 - lr * weight_decay)
+    c = _foreach_momentum_(torch._foreach_mul(exp_avgs, 1.0), grads, beta1)  # a copy of m, then β1-interpolate
+    torch._foreach_sign_(c)
+    torch._foreach_add_(params, c, alpha=-lr)
+    _foreach_momentum_(exp_avgs, grads, beta2)
+
+
+class Signum(torch.optim.Optimizer):
+    """SIGNUM (Bernstein et al. 2018), the β1 = β2, λ = 0 special case of Lion:
+
+        m ← β·m + (1−β)·g
+        p ← p − lr·sign(m)
+    """
+
+    def __init__(self, params, lr: float = 1e-4, beta: float = 0.9):
+        super().__init__(params, dict(lr=lr, beta=beta))
+
+    def add_param_group(self, param_group: dict) -> None:
+        merged = {**self.defaults, **param_group}
+        _check_hyperparameters(merged["lr"], (merged["beta"],))
+        super().add_param_group(param_group)
+
+    @torch.no_grad()
+    def step(self, closure: Callable[[], float] | None = None):
+        loss = None
+        if closure is not None:
+            with torch.enable_grad():
+                loss = closure()
+        for group in self.param_groups:
+            for p in _params_with_grad(group):
+                state = self.state[p]
+                if not state:
+                    state["exp_avg"] = torch.zeros_like(p, memory_format=torch.preserve_format)
+                m = _momentum_(state["exp_avg"], p.grad, group["beta"])
+                p.add_(m.sign(), alpha=-group["lr"])
+        return loss
+
+
+# --------------------------------------------------------------------------- memory (C2.1)
+
+
+def state_numel(optimizer: torch.optim.Optimizer, params: Iterable[Tensor] | None = None) -> int:
+    """Elements in optimizer-state tensors of a parameter's size, summed over `params` (default: all
+    parameters of the optimizer). The scalar `step` is skipped by name, so that a one-element
+    parameter does not count it either (trap T9). Lion gives P, AdamW 2P, AdamW(amsgrad) 3P."""
+    if params is None:
+        params = [p for group in optimizer.param_groups for p in group["params"]]
+    total = 0
+    for p in params:
+        for key, value in optimizer.state.get(p, {}).items():
+            if key != "step" and torch.is_tensor(value) and value.numel() == p.numel():
+                total += value.numel()
+    return total
+
+
+def state_bytes(optimizer: torch.optim.Optimizer) -> int:
+    """Bytes held by all optimizer-state tensors, step counters included."""
+    return sum(value.element_size() * value.numel()
+               for state in optimizer.state.values() for value in state.values() if torch.is_tensor(value))
+
+
+# --------------------------------------------------------------------------- Adam's first step (C2.3)
+
+
+def adam_first_step_error(params: nn.Module | Iterable[Tensor], lr: float = 1e-3,
+                          betas: tuple[float, float] = (0.9, 0.999)) -> float:
+    """max |Δθ + lr·sign(g₁)| / lr after one AdamW step with ε = 0 and λ = 0, over the coordinates
+    with g₁ ≠ 0 (g = 0 gives 0/0 there, trap T3).
+
+    `params` (or a module's parameters) must already hold their first gradient g₁ in `.grad`; the
+    step runs on detached copies, so they are left untouched. With m̂₁ = g₁ and v̂₁ = g₁² the update is
+    g₁/|g₁| = sign(g₁), so the result is rounding only (a few ulps). In float32, |g₁| below about
+    1e-19 makes (1−β2)·g₁² underflow, and the result is then inf or nan.
+    """
+    params = list(params.parameters() if isinstance(params, nn.Module) else params)
+    copies = [p.detach().clone().requires_grad_(True) for p in params if p.grad is not None]
+    for copy, p in zip(copies, [p for p in params if p.grad is not None]):
+        copy.grad = p.grad.detach().clone()
+    if not copies or not any(bool(c.grad.any()) for c in copies):
+        raise ValueError("no parameter holds a non-zero gradient")
+    before = [c.detach().clone() for c in copies]
+    adam = torch.optim.AdamW(copies, lr=lr, betas=betas, eps=0.0, weight_decay=0.0, foreach=False)
+    adam.step()
+    worst = 0.0
+    for c, theta0 in zip(copies, before):
+        g = c.grad
+        nonzero = g != 0
+        if nonzero.any():
+            error = (c.detach() - theta0 + lr * g.sign())[nonzero].abs().max().item()
+            worst = max(worst, error / lr)
+    return worst
