@@ -58,13 +58,13 @@ class Lion(torch.optim.Optimizer):
 
     def __init__(self, params, lr: float = 1e-4, betas: tuple[float, float] = (0.9, 0.99),
                  weight_decay: float = 0.0, foreach: bool | None = None):
-        if len(tuple(betas)) != 2:
-            raise ValueError(f"betas must be a pair (beta1, beta2), got {betas}")
-        super().__init__(params, dict(lr=lr, betas=tuple(betas), weight_decay=weight_decay, foreach=foreach))
+        super().__init__(params, dict(lr=lr, betas=betas, weight_decay=weight_decay, foreach=foreach))
 
     def add_param_group(self, param_group: dict) -> None:
         # validate per group, before torch appends it, so overrides in param groups are checked too
         merged = {**self.defaults, **param_group}
+        if len(tuple(merged["betas"])) != 2:
+            raise ValueError(f"betas must be a pair (beta1, beta2), got {merged['betas']}")
         _check_hyperparameters(merged["lr"], merged["betas"], merged["weight_decay"])
         super().add_param_group(param_group)
 
@@ -167,20 +167,27 @@ def state_bytes(optimizer: torch.optim.Optimizer) -> int:
 
 
 def adam_first_step_error(params: nn.Module | Iterable[Tensor], lr: float = 1e-3,
-                          betas: tuple[float, float] = (0.9, 0.999)) -> float:
+                          betas: tuple[float, float] = (0.9, 0.999),
+                          dtype: torch.dtype | None = torch.float64) -> float:
     """max |Δθ + lr·sign(g₁)| / lr after one AdamW step with ε = 0 and λ = 0, over the coordinates
     with g₁ ≠ 0 (g = 0 gives 0/0 there, trap T3).
 
     `params` (or a module's parameters) must already hold their first gradient g₁ in `.grad`; the
-    step runs on detached copies, so they are left untouched. With m̂₁ = g₁ and v̂₁ = g₁² the update is
-    g₁/|g₁| = sign(g₁), so the result is rounding only (a few ulps). In float32, |g₁| below about
-    1e-19 makes (1−β2)·g₁² underflow, and the result is then inf or nan.
+    step runs on detached copies cast to `dtype` (None: keep each parameter's dtype), so they are left
+    untouched. With m̂₁ = g₁ and v̂₁ = g₁² the update is g₁/|g₁| = sign(g₁), so the result is rounding
+    only. float64 is the default because reading Δθ back off θ costs ulp(θ)/lr: about 3e-5 for
+    θ ≈ 0.5 and lr = 1e-3 in float32, well above C2.3's 1e-6 tolerance. In float32, |g₁| below about
+    1e-19 also makes (1−β2)·g₁² underflow, and the result is then inf or nan.
     """
-    params = list(params.parameters() if isinstance(params, nn.Module) else params)
-    copies = [p.detach().clone().requires_grad_(True) for p in params if p.grad is not None]
-    for copy, p in zip(copies, [p for p in params if p.grad is not None]):
-        copy.grad = p.grad.detach().clone()
-    if not copies or not any(bool(c.grad.any()) for c in copies):
+    if not (math.isfinite(lr) and lr > 0.0):
+        raise ValueError(f"lr must be a finite number > 0, got {lr}")
+    params = params.parameters() if isinstance(params, nn.Module) else params
+    copies = []
+    for p in params:
+        if p.grad is not None:
+            copies.append(p.detach().to(dtype or p.dtype, copy=True).requires_grad_(True))
+            copies[-1].grad = p.grad.detach().to(dtype or p.dtype, copy=True)
+    if not any(bool(c.grad.any()) for c in copies):
         raise ValueError("no parameter holds a non-zero gradient")
     before = [c.detach().clone() for c in copies]
     adam = torch.optim.AdamW(copies, lr=lr, betas=betas, eps=0.0, weight_decay=0.0, foreach=False)
