@@ -1,0 +1,215 @@
+"""A small GPT-style word-level language model for the Lion-vs-AdamW experiments (kexue.fm/archives/9473).
+
+Covers the PTB pipeline end to end: a frequency-ordered vocabulary with "<eos>" closing every line,
+random training windows and an in-order validation pass, and a pre-LN Transformer with a tied output
+head, GPT-2 initialisation and the usual nanoGPT weight-decay split. Shapes: B batch, T context, D width.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from typing import Iterator, Sequence
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+EOS = "<eos>"
+
+Corpus = str | Sequence[Sequence[str]]  # raw text (one sentence a line) or token lists
+
+
+# --------------------------------------------------------------------------- data
+
+
+def _sentences(text: Corpus) -> list[Sequence[str]]:
+    """Token lists, one per sentence. Blank lines are skipped: the PTB files have none, and a
+    trailing empty line (as in `treebank.penn`) must not add a spurious "<eos>"."""
+    if isinstance(text, str):
+        return [line.split() for line in text.splitlines() if line.strip()]
+    return [sentence for sentence in text if len(sentence) > 0]
+
+
+def build_vocab(text: Corpus) -> list[str]:
+    """Every word of `text` plus "<eos>" (counted once per sentence), most frequent first, ties alphabetical."""
+    sentences = _sentences(text)
+    counts = Counter(word for sentence in sentences for word in sentence)
+    if EOS in counts:
+        raise ValueError(f"the corpus already contains the reserved token {EOS!r}")
+    counts[EOS] = len(sentences)
+    return sorted(counts, key=lambda word: (-counts[word], word))
+
+
+def encode_corpus(text: Corpus, vocab: Sequence[str]) -> Tensor:
+    """The corpus as one 1-D LongTensor of word ids, with "<eos>" after every sentence.
+
+    PTB's valid/test splits are closed-vocabulary (rare words are already "<unk>"), so a word
+    missing from `vocab` means the wrong files or vocabulary: raise instead of mapping it.
+    """
+    index = {word: i for i, word in enumerate(vocab)}
+    if EOS not in index:
+        raise ValueError(f"vocabulary lacks {EOS!r}; build it with build_vocab")
+    ids: list[int] = []
+    unknown: Counter = Counter()
+    for sentence in _sentences(text):
+        for word in sentence:
+            i = index.get(word)
+            if i is None:
+                unknown[word] += 1
+            else:
+                ids.append(i)
+        ids.append(index[EOS])
+    if unknown:
+        examples = ", ".join(repr(word) for word, _ in unknown.most_common(5))
+        raise KeyError(f"{len(unknown)} word type(s) not in the vocabulary "
+                       f"({sum(unknown.values())} tokens), e.g. {examples}")
+    return torch.tensor(ids, dtype=torch.long)
+
+
+def batches(ids: Tensor, batch_size: int, context: int,
+            generator: torch.Generator) -> Iterator[tuple[Tensor, Tensor]]:
+    """Endless (x, y) pairs of shape (B, T): B windows at uniformly random offsets, y = x shifted by one.
+
+    x[b, t] = ids[s_b + t], y[b, t] = ids[s_b + t + 1], s_b ~ U{0, …, len(ids) − T − 1} drawn from
+    `generator`, so equal generator states give equal batch streams.
+    """
+    if len(ids) < context + 1:
+        raise ValueError(f"need at least context + 1 = {context + 1} tokens, got {len(ids)}")
+    offsets = torch.arange(context)
+    while True:
+        starts = torch.randint(0, len(ids) - context, (batch_size,), generator=generator)
+        positions = starts[:, None] + offsets  # (B, T)
+        yield ids[positions], ids[positions + 1]
+
+
+def eval_batches(ids: Tensor, batch_size: int, context: int) -> Iterator[tuple[Tensor, Tensor]]:
+    """Consecutive non-overlapping windows in order, so every target ids[1:] appears exactly once.
+
+    Full windows come in batches of (up to) B; the leftover tail, if any, is a final (1, r) batch
+    with r < T. Each window starts without context, as in nanoGPT-style evaluation.
+    """
+    n_targets = len(ids) - 1
+    n_full = n_targets // context
+    if n_full:
+        windows = ids[: n_full * context + 1]
+        x = windows[:-1].view(n_full, context)
+        y = windows[1:].view(n_full, context)
+        for i in range(0, n_full, batch_size):
+            yield x[i : i + batch_size], y[i : i + batch_size]
+    start = n_full * context
+    if start < n_targets:
+        yield ids[start:-1].view(1, -1), ids[start + 1 :].view(1, -1)
+
+
+# --------------------------------------------------------------------------- model
+
+
+class Block(nn.Module):
+    """Pre-LN Transformer block: h ← h + Attn(LN(h)); h ← h + MLP(LN(h))."""
+
+    def __init__(self, d_model: int, n_head: int, dropout: float):
+        super().__init__()
+        self.n_head, self.dropout = n_head, dropout
+        self.ln1 = nn.LayerNorm(d_model)
+        self.qkv = nn.Linear(d_model, 3 * d_model)
+        self.proj = nn.Linear(d_model, d_model)  # residual projection
+        self.ln2 = nn.LayerNorm(d_model)
+        self.fc = nn.Linear(d_model, 4 * d_model)
+        self.out = nn.Linear(4 * d_model, d_model)  # residual projection
+        self.drop = nn.Dropout(dropout)
+
+    def attention(self, h: Tensor) -> Tensor:
+        B, T, D = h.shape
+        # (B, T, 3D) → (3, B, H, T, D/H): one q, k, v per head
+        q, k, v = self.qkv(h).view(B, T, 3, self.n_head, D // self.n_head).permute(2, 0, 3, 1, 4)
+        # softmax(q kᵀ / √(D/H) + causal mask) v: position t sees positions ≤ t only
+        a = F.scaled_dot_product_attention(q, k, v, is_causal=True,
+                                           dropout_p=self.dropout if self.training else 0.0)
+        return self.proj(a.transpose(1, 2).reshape(B, T, D))  # heads concatenated back to (B, T, D)
+
+    def forward(self, h: Tensor) -> Tensor:
+        h = h + self.drop(self.attention(self.ln1(h)))
+        return h + self.drop(self.out(F.gelu(self.fc(self.ln2(h)))))
+
+
+class TinyLM(nn.Module):
+    """Decoder-only LM: logits = LN(blocks(E[x] + P[0:T])) Eᵀ, the head tied to the token embedding E."""
+
+    def __init__(self, vocab_size: int, context: int, d_model: int, n_layer: int, n_head: int,
+                 dropout: float = 0.0):
+        super().__init__()
+        if d_model % n_head:
+            raise ValueError(f"d_model = {d_model} is not divisible by n_head = {n_head}")
+        self.context = context
+        self.tok = nn.Embedding(vocab_size, d_model)  # E: (V, D)
+        self.pos = nn.Embedding(context, d_model)  # P: (T_max, D), learned
+        self.drop = nn.Dropout(dropout)
+        self.blocks = nn.ModuleList(Block(d_model, n_head, dropout) for _ in range(n_layer))
+        self.ln_f = nn.LayerNorm(d_model)
+        self.head = nn.Linear(d_model, vocab_size, bias=False)
+        self.head.weight = self.tok.weight  # weight tying: one (V, D) parameter
+        self.apply(self._init_weights)
+        # GPT-2: residual projections get std 0.02/√(2L), so the residual stream's variance
+        # does not grow with depth (2 residual additions per block).
+        for block in self.blocks:
+            for linear in (block.proj, block.out):
+                nn.init.normal_(linear.weight, mean=0.0, std=0.02 / math.sqrt(2 * n_layer))
+
+    @staticmethod
+    def _init_weights(module: nn.Module) -> None:
+        """N(0, 0.02²) for matrices and embeddings, zero biases; LayerNorm keeps (γ, β) = (1, 0)."""
+        if isinstance(module, (nn.Linear, nn.Embedding)):
+            nn.init.normal_(module.weight, mean=0.0, std=0.02)
+        if isinstance(module, nn.Linear) and module.bias is not None:
+            nn.init.zeros_(module.bias)
+
+    def forward(self, x: Tensor, y: Tensor | None = None) -> tuple[Tensor, Tensor | None]:
+        """x: (B, T) ids with T ≤ context → (logits (B, T, V), mean cross-entropy vs y (B, T) or None)."""
+        T = x.shape[1]
+        if T > self.context:
+            raise ValueError(f"sequence length {T} exceeds the model context {self.context}")
+        h = self.drop(self.tok(x) + self.pos.weight[:T])  # (B, T, D)
+        for block in self.blocks:
+            h = block(h)
+        logits = self.head(self.ln_f(h))  # (B, T, V)
+        if y is None:
+            return logits, None
+        # L = −(1/BT) Σ_{b,t} log softmax(logits[b, t])[y[b, t]], in nats per token
+        return logits, F.cross_entropy(logits.flatten(0, 1), y.flatten())
+
+
+def parameter_groups(model: nn.Module, weight_decay: float) -> list[dict]:
+    """Optimizer groups by the nanoGPT rule: tensors with dim ≥ 2 decay, the rest do not.
+
+    Decayed: every Linear weight and both embeddings (the token embedding is also the tied head).
+    Not decayed: biases and LayerNorm gains/shifts. Shared tensors appear once (named_parameters
+    removes duplicates), and frozen parameters are left out.
+    """
+    params = [p for p in model.parameters() if p.requires_grad]
+    return [
+        {"params": [p for p in params if p.dim() >= 2], "weight_decay": weight_decay},
+        {"params": [p for p in params if p.dim() < 2], "weight_decay": 0.0},
+    ]
+
+
+def evaluate(model: nn.Module, ids: Tensor, batch_size: int, context: int) -> float:
+    """Mean cross-entropy (nats/token) over every target of `ids` once (eval_batches), in eval mode.
+
+    Batch means are weighted by their token counts, so the short tail batch counts fairly. The
+    model's training/eval mode is restored afterwards.
+    """
+    was_training = model.training
+    model.eval()
+    total, count = 0.0, 0
+    try:
+        with torch.no_grad():
+            for x, y in eval_batches(ids, batch_size, context):
+                _, loss = model(x, y)
+                total += float(loss) * y.numel()
+                count += y.numel()
+    finally:
+        model.train(was_training)
+    if count == 0:
+        raise ValueError("need at least 2 tokens to evaluate")
+    return total / count
