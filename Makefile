@@ -11,12 +11,13 @@ STAMP := $(VENV)/.installed
 setup: $(STAMP)
 
 # torch first, pinned: an unpinned torch (or one pulled in by a dependency) is the CUDA build
-$(STAMP): requirements.txt
+$(STAMP): requirements.txt requirements-nodeps.txt
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed (set PYTHON=...)"'
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --upgrade pip
 	$(VENV)/bin/pip install --quiet torch==2.13.0
 	$(VENV)/bin/pip install --quiet -r requirements.txt
+	$(VENV)/bin/pip install --quiet --no-deps -r requirements-nodeps.txt
 	touch $(STAMP)
 
 reproduce: $(STAMP)

@@ -7,6 +7,7 @@ resource, what each source answered, and how to provide it.
 """
 import hashlib
 import importlib
+import importlib.util
 import os
 import urllib.request
 from pathlib import Path
@@ -25,9 +26,8 @@ def sha256(data: bytes) -> str:
 
 
 def from_package(source: dict, files) -> dict:
-    try:
-        importlib.import_module(source["package"])
-    except ImportError:
+    # find_spec, not import: a data package installed --no-deps may not import, yet ships its files
+    if importlib.util.find_spec(source["module"]) is None:
         raise SourceUnavailable(f"pip package '{source['package']}' is not installed")
     module, function = source["loader"].split(":")
     return getattr(importlib.import_module(module), function)(files)

@@ -74,3 +74,4 @@ def test_resources_declare_checksums_and_sources():
     for name, spec in load(CONFIG / "resources.yaml").items():
         assert spec["files"] and all(re.fullmatch(r"[0-9a-f]{64}", h) for h in spec["files"].values()), name
         assert all(len({"package", "mirror", "url"} & set(s)) == 1 for s in spec["sources"]), name
+        assert all("module" in s and "loader" in s for s in spec["sources"] if "package" in s), name

