@@ -91,10 +91,7 @@ class Lion(torch.optim.Optimizer):
 
     @torch.no_grad()
     def step(self, closure: Callable[[], float] | None = None):
-        loss = None
-        if closure is not None:
-            with torch.enable_grad():
-                loss = closure()
+        loss = _closure_loss(closure)
         for group in self.param_groups:
             params = _params_with_grad(group)
             if not params:
@@ -110,6 +107,14 @@ class Lion(torch.optim.Optimizer):
             update = _lion_foreach if foreach else _lion_loop
             update(params, grads, exp_avgs, group["lr"], *group["betas"], group["weight_decay"])
         return loss
+
+
+def _closure_loss(closure: Callable[[], float] | None):
+    """torch's optimizer convention: re-evaluate the loss (with gradients) when a closure is given."""
+    if closure is None:
+        return None
+    with torch.enable_grad():
+        return closure()
 
 
 def _lion_loop(params, grads, exp_avgs, lr, beta1, beta2, weight_decay):
@@ -150,10 +155,7 @@ class Signum(torch.optim.Optimizer):
 
     @torch.no_grad()
     def step(self, closure: Callable[[], float] | None = None):
-        loss = None
-        if closure is not None:
-            with torch.enable_grad():
-                loss = closure()
+        loss = _closure_loss(closure)
         for group in self.param_groups:
             for p in _params_with_grad(group):
                 state = self.state[p]
