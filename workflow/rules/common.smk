@@ -22,21 +22,25 @@ def deep_merge(base: dict, override: dict) -> dict:
     return merged
 
 
-def apply_tier(config: dict) -> None:
-    """Merge config/tiers/<tier>.yaml over the defaults; --config values still win."""
-    tier = config.get("tier", "default")
-    if tier == "default":
-        return
-    path = Path(workflow.basedir) / "config" / "tiers" / f"{tier}.yaml"
-    if not path.is_file():
-        raise WorkflowError(f"config key 'tier': no tier '{tier}' (expected {path.name} in config/tiers/)")
-    merged = deep_merge(config, yaml.safe_load(path.read_text()))
-    merged = deep_merge(merged, workflow.config_settings.overwrite_config)
+def resolve_config(config: dict) -> None:
+    """Defaults, then the tier's overrides (config/tiers/<tier>.yaml), then --config values.
+
+    Always merged onto config/config.yaml's key order, so that the same settings reach a rule as
+    the same params whichever way they were given (--config tier=smoke or --configfile)."""
+    base = yaml.safe_load(Path(workflow.basedir, "config", "config.yaml").read_text())
+    merged = deep_merge(base, config)
+    tier = merged.get("tier", "default")
+    if tier != "default":
+        path = Path(workflow.basedir) / "config" / "tiers" / f"{tier}.yaml"
+        if not path.is_file():
+            raise WorkflowError(f"config key 'tier': no tier '{tier}' (expected {path.name} in config/tiers/)")
+        merged = deep_merge(merged, yaml.safe_load(path.read_text()))
+        merged = deep_merge(merged, workflow.config_settings.overwrite_config)
     config.clear()
     config.update(merged)
 
 
-apply_tier(config)
+resolve_config(config)
 validate(config, "../../config/schema/config.schema.yaml")
 
 CLAIMS = yaml.safe_load(Path(workflow.basedir, "config", "claims.yaml").read_text())
