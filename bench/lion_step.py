@@ -1,5 +1,5 @@
 """Per-step cost of Lion against torch AdamW (claim C2.6 of kexue.fm/archives/9473): median time of
-`optimizer.step()` alone on a 13.7 M-parameter Transformer encoder, like for like (per-parameter
+`optimizer.step()` alone on the project's 13.2 M-parameter TinyLM (kexue/lm.py), like for like (per-parameter
 loop vs loop, foreach vs foreach) and against AdamW's fastest mode (fused where torch supports it),
 plus the optimizer-state bytes. Gradients are fixed random tensors, so no forward or backward is
 timed. Each optimizer runs in a fresh process, so that one's heap does not change the next one's time.
@@ -24,12 +24,12 @@ import time
 from pathlib import Path
 
 import torch
-from torch import nn
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from kexue.lion import Lion, state_bytes  # noqa: E402
+from kexue.lm import TinyLM  # noqa: E402
 
-VOCAB, D_MODEL, HEADS, D_FF, LAYERS = 1024, 512, 8, 2048, 4
+VOCAB, CONTEXT = 1024, 64
 LION = dict(lr=1e-4, betas=(0.9, 0.99), weight_decay=0.1)  # the values do not change the cost, but
 ADAMW = dict(lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.01)  # λ ≠ 0 keeps the decay pass
 OPTIMIZERS = {
@@ -41,16 +41,9 @@ OPTIMIZERS = {
 }
 
 
-class TinyLM(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.embed = nn.Embedding(VOCAB, D_MODEL)
-        layer = nn.TransformerEncoderLayer(D_MODEL, HEADS, D_FF, dropout=0.0, batch_first=True)
-        self.encoder = nn.TransformerEncoder(layer, LAYERS)
-        self.head = nn.Linear(D_MODEL, VOCAB)
-
-    def forward(self, tokens):
-        return self.head(self.encoder(self.embed(tokens)))
+def benchmark_model() -> TinyLM:
+    """The project's TinyLM at 13.2M parameters (width 512, 4 layers): big enough for C2.6's ≥ 10M."""
+    return TinyLM(VOCAB, CONTEXT, d_model=512, n_layer=4, n_head=8)
 
 
 def retain_freed_memory():
@@ -73,7 +66,7 @@ def median_step_ms(model, optimizer, steps, warmup):
     return 1e3 * statistics.median(times)
 
 
-def median_whole_step_ms(model, optimizer, steps, warmup=3, batch=4, context=64):
+def median_whole_step_ms(model, optimizer, steps, warmup=3, batch=4, context=CONTEXT):
     """Median time of forward + backward + step on random tokens (not decisive for C2.6)."""
     gen = torch.Generator().manual_seed(1)
     times = []
@@ -81,8 +74,8 @@ def median_whole_step_ms(model, optimizer, steps, warmup=3, batch=4, context=64)
         tokens = torch.randint(VOCAB, (batch, context + 1), generator=gen)
         start = time.perf_counter()
         optimizer.zero_grad()
-        logits = model(tokens[:, :-1])
-        nn.functional.cross_entropy(logits.reshape(-1, VOCAB), tokens[:, 1:].reshape(-1)).backward()
+        _, loss = model(tokens[:, :-1], tokens[:, 1:])
+        loss.backward()
         optimizer.step()
         if i >= warmup:
             times.append(time.perf_counter() - start)
@@ -95,7 +88,7 @@ def measure(key, args) -> dict:
         retain_freed_memory()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
-    model = TinyLM()
+    model = benchmark_model()
     try:
         optimizer = OPTIMIZERS[key](model.parameters())
         row = dict(step_ms=median_step_ms(model, optimizer, args.steps, args.warmup))
@@ -118,7 +111,7 @@ def ratio(rows, a, b, column="step_ms"):
 
 
 def report(rows, args):
-    model = TinyLM()
+    model = benchmark_model()
     print(f"torch {torch.__version__}, {args.threads} threads, TinyLM with "
           f"{sum(p.numel() for p in model.parameters()) / 1e6:.2f} M parameters in "
           f"{len(list(model.parameters()))} float32 tensors; median of {args.steps} steps after "

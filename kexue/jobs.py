@@ -7,6 +7,7 @@ import json
 import logging
 import os
 import reprlib
+import sys
 import time
 from pathlib import Path
 
@@ -46,11 +47,10 @@ class Job:
         self.started = time.time()
         self.log = _logger(snakemake.log[0] if snakemake.log else None, snakemake.rule)
         self.threads = snakemake.threads
-        os.environ["OMP_NUM_THREADS"] = str(self.threads)
-        if self.params.get("uses_torch", True):
-            import torch
-
-            torch.set_num_threads(self.threads)
+        # Snakemake already sets OMP_NUM_THREADS and the BLAS variables to `threads:` for the job;
+        # torch is told explicitly too, when the script uses it (importing it costs seconds otherwise)
+        if "torch" in sys.modules:
+            sys.modules["torch"].set_num_threads(self.threads)
         self.log.info("rule %s: %d thread(s), params %s", snakemake.rule, self.threads, _short(self.params))
 
     def record(self, inputs=None) -> dict:

@@ -68,8 +68,16 @@ def check(rule: dict, observed) -> tuple[str, str]:
     if "above" in rule:
         return _pass(observed > rule["above"]), f"{observed:.6g}, needs > {rule['above']:g}"
     if "equals" in rule:
-        return _pass(observed == rule["equals"]), f"{observed}, needs = {rule['equals']}"
+        return _pass(_equal(observed, rule["equals"])), f"{observed}, needs = {rule['equals']}"
     raise ValueError(f"rule {rule} has no known comparison")
+
+
+def _equal(observed, expected) -> bool:
+    """Exact for booleans and integers; floats within rounding (a Spearman ρ of −1 may come out as
+    −0.9999999999999999)."""
+    if isinstance(observed, float) or isinstance(expected, float):
+        return math.isclose(observed, expected, rel_tol=1e-9, abs_tol=1e-12)
+    return observed == expected
 
 
 def _pass(ok) -> str:

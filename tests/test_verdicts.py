@@ -16,6 +16,8 @@ def claim(rule, **extra):
     ({"above": 0.0}, 0.5, "reproduced"),
     ({"equals": 0}, 0, "reproduced"),
     ({"equals": True}, False, "not_reproduced"),
+    ({"equals": -1.0}, -0.9999999999999999, "reproduced"),  # float rounding is not a difference
+    ({"equals": -1.0}, -0.99, "not_reproduced"),
     ({"tolerance": 1.0, "value": 96}, 95.9, "reproduced"),
     ({"tolerance": 1.0, "value": 96}, 94.9, "not_reproduced"),
 ])

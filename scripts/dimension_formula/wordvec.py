@@ -2,18 +2,19 @@
 co-occurrence counts, early-stopped on valid, scored by test NLL and word-similarity Spearman."""
 from pathlib import Path
 
+import torch
+
 from kexue import wordvec as wv
 from kexue.jobs import Job
 
 job = Job(snakemake)
 p = snakemake.params
 N, dim = int(snakemake.wildcards.N), int(snakemake.wildcards.dim)
-ptb = Path(snakemake.input.ptb).parent
 similarity = Path(snakemake.input.similarity).parent
 
-splits = {s: wv.tokenize((ptb / f"ptb.{s}.txt").read_text()) for s in ("train", "valid", "test")}
-vocab = wv.build_vocab(splits["train"], N)
-counts = {s: wv.cooccurrence(wv.encode(sents, vocab), len(vocab), p.window) for s, sents in splits.items()}
+data = torch.load(snakemake.input.counts)
+vocab = data["vocab"]
+counts = {s: data[s].to_dense() for s in ("train", "valid", "test")}
 job.log.info("N=%d dim=%d: %d training pairs", N, dim, int(counts["train"].sum()))
 
 run = wv.train_skipgram(counts["train"], counts["valid"], counts["test"], dim, p.steps, p.lr, p.seed,

@@ -20,6 +20,7 @@ ARTICLE_BENCHMARKS["dimension_formula"] = [
     benchmark("dimension_formula", name)
     for name in ["entropy", "capacity_summary", "wordvec_summary", "figures"]
     + expand("capacity_N{N}_seed{seed}", N=CAP["vocab_sizes"], seed=CAP["seeds"])
+    + expand("cooccurrence_N{N}", N=WV["vocab_sizes"])
     + expand("wordvec_N{N}_dim{dim}", N=WV["vocab_sizes"], dim=WV["dims"])
 ]
 
@@ -36,7 +37,6 @@ rule dimension_entropy:
         f"{DF_OUT}/metrics/entropy.json",
     params:
         **DF["entropy"],
-        uses_torch=False,
     log:
         f"{W}/logs/dimension_formula/entropy.log",
     benchmark:
@@ -80,7 +80,6 @@ rule dimension_capacity_summary:
         f"{DF_OUT}/metrics/capacity.json",
     params:
         article_constant=8.33,
-        uses_torch=False,
     log:
         f"{W}/logs/dimension_formula/capacity_summary.log",
     benchmark:
@@ -91,14 +90,35 @@ rule dimension_capacity_summary:
         "../../scripts/dimension_formula/capacity_summary.py"
 
 
-rule dimension_wordvec:
+rule dimension_cooccurrence:
+    """PTB co-occurrence counts for vocabulary size N, once for all the dimensions trained on them."""
     input:
         ptb=resource("ptb"),
+    output:
+        f"{W}/dimension_formula/cooccurrence/N{{N}}.pt",
+    params:
+        window=WV["window"],
+    log:
+        f"{W}/logs/dimension_formula/cooccurrence_N{{N}}.log",
+    benchmark:
+        benchmark("dimension_formula", "cooccurrence_N{N}")
+    resources:
+        mem_mb=lambda wc: 1500 + int(wc.N) ** 2 * 4 * 3 // 2**20,
+        runtime=10,
+    conda:
+        "../../envs/pipeline.yaml"
+    script:
+        "../../scripts/dimension_formula/cooccurrence.py"
+
+
+rule dimension_wordvec:
+    input:
+        counts=f"{W}/dimension_formula/cooccurrence/N{{N}}.pt",
         similarity=resource("word_similarity"),
     output:
         f"{W}/dimension_formula/wordvec/N{{N}}_dim{{dim}}.json",
     params:
-        **{k: v for k, v in WV.items() if k not in ("vocab_sizes", "dims", "threads", "saturation_tol")},
+        **{k: v for k, v in WV.items() if k not in ("vocab_sizes", "dims", "threads", "saturation_tol", "window")},
     log:
         f"{W}/logs/dimension_formula/wordvec_N{{N}}_dim{{dim}}.log",
     benchmark:
@@ -127,7 +147,6 @@ rule dimension_wordvec_summary:
     params:
         saturation_tol=WV["saturation_tol"],
         article_constant=8.33,
-        uses_torch=False,
     log:
         f"{W}/logs/dimension_formula/wordvec_summary.log",
     benchmark:
@@ -152,8 +171,6 @@ rule dimension_formula_figures:
         entropy=figure(f"{DF_OUT}/figures/entropy.png", "dimension_entropy.rst", "dimension_formula"),
         capacity=figure(f"{DF_OUT}/figures/capacity.png", "dimension_capacity.rst", "dimension_formula"),
         wordvec=figure(f"{DF_OUT}/figures/wordvec.png", "dimension_wordvec.rst", "dimension_formula"),
-    params:
-        uses_torch=False,
     log:
         f"{W}/logs/dimension_formula/figures.log",
     benchmark:

@@ -38,7 +38,6 @@ rule jl_simulation:
         f"{JL_OUT}/metrics/{{part}}.json",
     params:
         settings=lambda wc: JL[wc.part],
-        uses_torch=False,
     log:
         f"{W}/logs/jl_lemma/{{part}}.log",
     benchmark:
@@ -59,7 +58,6 @@ rule jl_projection:
         f"{W}/jl_lemma/projection/N{{N}}_eps{{eps}}.json",
     params:
         **{k: v for k, v in JL["projection"].items() if k not in ("vocab_sizes", "epsilons", "threads")},
-        uses_torch=False,
     log:
         f"{W}/logs/jl_lemma/projection_N{{N}}_eps{{eps}}.log",
     benchmark:
@@ -85,8 +83,6 @@ rule jl_projection_summary:
         ),
     output:
         f"{JL_OUT}/metrics/projection.json",
-    params:
-        uses_torch=False,
     log:
         f"{W}/logs/jl_lemma/projection_summary.log",
     benchmark:
@@ -114,8 +110,6 @@ rule jl_lemma_figures:
         threshold=figure(f"{JL_OUT}/figures/threshold.png", "jl_threshold.rst", "jl_lemma"),
         lsh=figure(f"{JL_OUT}/figures/lsh.png", "jl_lsh.rst", "jl_lemma"),
         rsvd=figure(f"{JL_OUT}/figures/rsvd.png", "jl_rsvd.rst", "jl_lemma"),
-    params:
-        uses_torch=False,
     log:
         f"{W}/logs/jl_lemma/figures.log",
     benchmark:

@@ -7,7 +7,6 @@ rule acquire_resource:
     params:
         # what the resource is (its checksums), not where it comes from: a new source reruns nothing
         files=lambda wc: RESOURCES[wc.resource]["files"],
-        uses_torch=False,
     log:
         f"{RES}/logs/{{resource}}.log",
     wildcard_constraints:

@@ -9,7 +9,6 @@ rule article_verdicts:
         f"{R}/{{article}}/verdicts.csv",
     params:
         claims=lambda wc: article_claims(wc.article),
-        uses_torch=False,
     log:
         f"{W}/logs/{{article}}/verdicts.log",
     wildcard_constraints:
@@ -25,8 +24,6 @@ rule verdicts:
         [f"{R}/{a}/verdicts.csv" for a in ARTICLES if enabled(a)],
     output:
         f"{R}/verdicts.csv",
-    params:
-        uses_torch=False,
     log:
         f"{W}/logs/verdicts.log",
     conda:
@@ -47,7 +44,6 @@ rule report_markdown:
         tier=config["tier"],
         titles={a: title for a, title in ARTICLES.items() if enabled(a)},
         results_dir=lambda wc, output: os.path.dirname(output[0]),
-        uses_torch=False,
     log:
         f"{W}/logs/report.log",
     conda:
