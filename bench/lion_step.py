@@ -5,12 +5,14 @@ plus the optimizer-state bytes. Gradients are fixed random tensors, so no forwar
 timed. Each optimizer runs in a fresh process, so that one's heap does not change the next one's time.
 
     .venv/bin/python bench/lion_step.py [--threads 2] [--steps 200] [--warmup 20]
-                                        [--retain-freed-memory] [--whole-steps 0]
+                                        [--retain-freed-memory] [--whole-steps 0] [--json PATH]
+                                        [--vocab 1024 --context 64 --d-model 512 --n-layer 4 --n-head 8]
 
 --retain-freed-memory stops glibc from returning freed blocks to the kernel (mallopt). The
 per-parameter AdamW allocates two temporaries per tensor and step, and with glibc's defaults the
 page faults on them roughly double its time; this flag shows the cost without them.
 --whole-steps N also times N forward+backward+step iterations (informational only, ~0.2 s each).
+--json PATH also writes the numbers as JSON (the pipeline's `lion_step_benchmark` rule reads them).
 The default run takes under a minute on 2 cores.
 """
 
@@ -29,7 +31,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from kexue.lion import Lion, state_bytes  # noqa: E402
 from kexue.lm import TinyLM  # noqa: E402
 
-VOCAB, CONTEXT = 1024, 64
 LION = dict(lr=1e-4, betas=(0.9, 0.99), weight_decay=0.1)  # the values do not change the cost, but
 ADAMW = dict(lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.01)  # λ ≠ 0 keeps the decay pass
 OPTIMIZERS = {
@@ -41,9 +42,9 @@ OPTIMIZERS = {
 }
 
 
-def benchmark_model() -> TinyLM:
-    """The project's TinyLM at 13.2M parameters (width 512, 4 layers): big enough for C2.6's ≥ 10M."""
-    return TinyLM(VOCAB, CONTEXT, d_model=512, n_layer=4, n_head=8)
+def benchmark_model(args) -> TinyLM:
+    """The project's TinyLM; the defaults give 13.2M parameters (width 512, 4 layers), enough for C2.6's ≥ 10M."""
+    return TinyLM(args.vocab, args.context, d_model=args.d_model, n_layer=args.n_layer, n_head=args.n_head)
 
 
 def retain_freed_memory():
@@ -66,12 +67,13 @@ def median_step_ms(model, optimizer, steps, warmup):
     return 1e3 * statistics.median(times)
 
 
-def median_whole_step_ms(model, optimizer, steps, warmup=3, batch=4, context=CONTEXT):
+def median_whole_step_ms(model, optimizer, steps, warmup=3, batch=4):
     """Median time of forward + backward + step on random tokens (not decisive for C2.6)."""
     gen = torch.Generator().manual_seed(1)
+    vocab, context = model.tok.num_embeddings, model.context
     times = []
     for i in range(warmup + steps):
-        tokens = torch.randint(VOCAB, (batch, context + 1), generator=gen)
+        tokens = torch.randint(vocab, (batch, context + 1), generator=gen)
         start = time.perf_counter()
         optimizer.zero_grad()
         _, loss = model(tokens[:, :-1], tokens[:, 1:])
@@ -88,7 +90,7 @@ def measure(key, args) -> dict:
         retain_freed_memory()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
-    model = benchmark_model()
+    model = benchmark_model(args)
     try:
         optimizer = OPTIMIZERS[key](model.parameters())
         row = dict(step_ms=median_step_ms(model, optimizer, args.steps, args.warmup))
@@ -106,40 +108,62 @@ def measure_in_fresh_process(key, argv) -> dict:
     return json.loads(done.stdout.splitlines()[-1])
 
 
-def ratio(rows, a, b, column="step_ms"):
-    return f"{rows[a][column] / rows[b][column]:.3f}" if a in rows and b in rows else "n/a"
+def summarise(rows, args) -> dict:
+    """Every measurement and the ratios C2.6 is decided on: t_Lion / t_AdamW like for like
+    (loop vs loop, foreach vs foreach) and fastest vs fastest."""
+    supported = {key: row for key, row in rows.items() if "error" not in row}
+
+    def ratio(a, b, column="step_ms"):
+        if a in supported and b in supported and column in supported[a]:
+            return supported[a][column] / supported[b][column]
+        return None
+
+    def fastest(name):
+        return min((key for key in supported if key[0] == name), key=lambda key: supported[key]["step_ms"])
+
+    lion, adamw = fastest("Lion"), fastest("AdamW")
+    model = benchmark_model(args)
+    return {
+        "parameters": sum(p.numel() for p in model.parameters()),
+        "tensors": len(list(model.parameters())),
+        "threads": args.threads, "steps": args.steps, "warmup": args.warmup, "torch": torch.__version__,
+        "allocator": "retain freed memory" if args.retain_freed_memory else "glibc defaults",
+        "rows": {f"{name} {mode}": row for (name, mode), row in rows.items()},
+        "ratio_loop": ratio(("Lion", "loop"), ("AdamW", "loop")),
+        "ratio_foreach": ratio(("Lion", "foreach"), ("AdamW", "foreach")),
+        "fastest_lion": lion[1], "fastest_adamw": adamw[1],
+        "ratio_fastest": ratio(lion, adamw),
+        "whole_step_ratio_foreach": ratio(("Lion", "foreach"), ("AdamW", "foreach"), "whole_ms"),
+        "state_bytes_ratio": supported["Lion", "loop"]["state_mib"] / supported["AdamW", "loop"]["state_mib"],
+    }
 
 
-def report(rows, args):
-    model = benchmark_model()
-    print(f"torch {torch.__version__}, {args.threads} threads, TinyLM with "
-          f"{sum(p.numel() for p in model.parameters()) / 1e6:.2f} M parameters in "
-          f"{len(list(model.parameters()))} float32 tensors; median of {args.steps} steps after "
-          f"{args.warmup} warm-up; allocator: {'retain freed memory' if args.retain_freed_memory else 'glibc defaults'}")
-    for key, row in list(rows.items()):
-        if "error" in row:
-            print(f"{key[0]} {key[1]}: not supported here ({row['error']})")
-            del rows[key]
-    whole = args.whole_steps > 0
+def report(summary):
+    print(f"torch {summary['torch']}, {summary['threads']} threads, TinyLM with "
+          f"{summary['parameters'] / 1e6:.2f} M parameters in {summary['tensors']} float32 tensors; median of "
+          f"{summary['steps']} steps after {summary['warmup']} warm-up; allocator: {summary['allocator']}")
+    whole = any("whole_ms" in row for row in summary["rows"].values())
     print(f"\n| optimizer | mode    | step() ms | state MiB |{' whole step ms |' if whole else ''}")
     print(f"|-----------|---------|-----------|-----------|{'---------------|' if whole else ''}")
-    for (name, mode), row in rows.items():
+    for key, row in summary["rows"].items():
+        name, mode = key.split()
+        if "error" in row:
+            print(f"| {name:9} | {mode:7} | not supported here: {row['error']}")
+            continue
         extra = f" {row['whole_ms']:13.1f} |" if whole else ""
         print(f"| {name:9} | {mode:7} | {row['step_ms']:9.2f} | {row['state_mib']:9.1f} |{extra}")
 
-    def fastest(name):
-        return min((key for key in rows if key[0] == name), key=lambda key: rows[key]["step_ms"])
+    def show(value):
+        return "n/a" if value is None else f"{value:.3f}"
 
     print("\nt_Lion / t_AdamW for step() (C2.6 rule: < 1, like for like)")
-    print(f"  loop    vs loop    : {ratio(rows, ('Lion', 'loop'), ('AdamW', 'loop'))}")
-    print(f"  foreach vs foreach : {ratio(rows, ('Lion', 'foreach'), ('AdamW', 'foreach'))}")
-    lion, adamw = fastest("Lion"), fastest("AdamW")
-    print(f"  fastest Lion ({lion[1]}) vs fastest AdamW ({adamw[1]}): {ratio(rows, lion, adamw)}")
+    print(f"  loop    vs loop    : {show(summary['ratio_loop'])}")
+    print(f"  foreach vs foreach : {show(summary['ratio_foreach'])}")
+    print(f"  fastest Lion ({summary['fastest_lion']}) vs fastest AdamW ({summary['fastest_adamw']}): "
+          f"{show(summary['ratio_fastest'])}")
     if whole:
-        print("whole step (informational): "
-              f"loop {ratio(rows, ('Lion', 'loop'), ('AdamW', 'loop'), 'whole_ms')}, "
-              f"foreach {ratio(rows, ('Lion', 'foreach'), ('AdamW', 'foreach'), 'whole_ms')}")
-    print(f"state bytes Lion / AdamW: {rows['Lion', 'loop']['state_mib'] / rows['AdamW', 'loop']['state_mib']:.4f}")
+        print(f"whole step, foreach (informational): {show(summary['whole_step_ratio_foreach'])}")
+    print(f"state bytes Lion / AdamW: {summary['state_bytes_ratio']:.4f}")
 
 
 def main():
@@ -149,12 +173,24 @@ def main():
     parser.add_argument("--warmup", type=int, default=20)
     parser.add_argument("--retain-freed-memory", action="store_true")
     parser.add_argument("--whole-steps", type=int, default=0)
+    parser.add_argument("--vocab", type=int, default=1024)
+    parser.add_argument("--context", type=int, default=64)
+    parser.add_argument("--d-model", type=int, default=512)
+    parser.add_argument("--n-layer", type=int, default=4)
+    parser.add_argument("--n-head", type=int, default=8)
+    parser.add_argument("--json", help="also write the numbers to this JSON file")
     parser.add_argument("--only", help=argparse.SUPPRESS)  # NAME:MODE, used by the fresh processes
-    args, argv = parser.parse_args(), sys.argv[1:]
+    args = parser.parse_args()
     if args.only:
         print(json.dumps(measure(tuple(args.only.split(":")), args)))
         return
-    report({key: measure_in_fresh_process(key, argv) for key in OPTIMIZERS}, args)
+    argv = [f"--{name.replace('_', '-')}={value}" for name, value in vars(args).items()
+            if name not in ("json", "only", "retain_freed_memory")]
+    argv += ["--retain-freed-memory"] if args.retain_freed_memory else []
+    summary = summarise({key: measure_in_fresh_process(key, argv) for key in OPTIMIZERS}, args)
+    report(summary)
+    if args.json:
+        Path(args.json).write_text(json.dumps(summary, indent=1) + "\n")
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ import json
 import logging
 import os
 import reprlib
+import resource
 import sys
 import time
 from pathlib import Path
@@ -58,6 +59,13 @@ class Job:
         return provenance.record(
             self.params, self.seeds, inputs, time.time() - self.started, rule=self.smk.rule
         )
+
+    def usage(self) -> dict:
+        """This process's cost so far, in the columns of Snakemake's benchmark files: wall seconds,
+        CPU seconds (all threads) and peak resident memory in MB."""
+        own = resource.getrusage(resource.RUSAGE_SELF)
+        return {"s": time.time() - self.started, "cpu_time": own.ru_utime + own.ru_stime,
+                "max_rss": own.ru_maxrss / 1024}
 
     def metrics(self, path, metrics: dict) -> None:
         """Metrics JSON with its provenance inside, under the key 'provenance'."""

@@ -9,7 +9,7 @@ state tensor per parameter instead of AdamW's two. Lion follows the reference or
 from __future__ import annotations
 
 import math
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Sequence
 
 import torch
 from torch import Tensor, nn
@@ -226,3 +226,39 @@ def adam_first_step_error(params: nn.Module | Iterable[Tensor], lr: float = 1e-3
             error = (c.detach() - theta0 + lr * g.sign())[nonzero].abs().max().item()
             worst = max(worst, error / lr)
     return worst
+
+
+# --------------------------------------------------------------------------- trajectories (C2.2, C2.3)
+
+
+def trajectory_gaps(pairs: Sequence[tuple[nn.Module, torch.optim.Optimizer]], batches: Iterable,
+                    loss_fn: Callable[[nn.Module, object], Tensor]) -> list[float]:
+    """Train two (model, optimizer) pairs on the same batches; after each step, the largest
+    |θ_a − θ_b| over all coordinates. Equal initial weights and equal updates give exactly 0."""
+    (model_a, _), (model_b, _) = pairs
+    gaps = []
+    for batch in batches:
+        for model, opt in pairs:
+            opt.zero_grad(set_to_none=True)
+            loss_fn(model, batch).backward()
+            opt.step()
+        gaps.append(max((pa - pb).abs().max().item() for pa, pb in zip(model_a.parameters(), model_b.parameters())))
+    return gaps
+
+
+def adam_update_sizes(model: nn.Module, batches: Iterable, loss_fn: Callable[[nn.Module, object], Tensor],
+                      lr: float, betas: tuple[float, float] = (0.9, 0.999)) -> list[float]:
+    """mean |u_t| per step of AdamW with λ = 0, where θ_t = θ_{t−1} − lr·u_t; |u_1| = 1 exactly
+    (sign(g₁)), and sign-like updates stay near 1. ε = 1e-30 rather than 0, so that a coordinate
+    whose gradient is exactly 0 (a dead ReLU) gives u = 0 instead of 0/0 (trap T3); its size is
+    counted as 0."""
+    adam = torch.optim.AdamW(model.parameters(), lr=lr, betas=betas, eps=1e-30, weight_decay=0.0, foreach=False)
+    sizes = []
+    for batch in batches:
+        before = [p.detach().clone() for p in model.parameters()]
+        adam.zero_grad(set_to_none=True)
+        loss_fn(model, batch).backward()
+        adam.step()
+        steps = torch.cat([((theta0 - p.detach()) / lr).flatten() for theta0, p in zip(before, model.parameters())])
+        sizes.append(steps.abs().mean().item())
+    return sizes

@@ -8,7 +8,8 @@ A rule compares an observed metric with a reference:
               an interval computed upstream ({mean, low, high}); wholly on the passing side of
               `threshold` → reproduced, wholly failing → not_reproduced, straddling → inconclusive
 A claim has one rule or `all_of` several (all pass → reproduced, some → partially, none →
-not_reproduced), and optionally `inconclusive_when` (a boolean metric that voids the test).
+not_reproduced; a part marked `required: true` that does not pass gives its own verdict instead of
+partially), and optionally `inconclusive_when` (a boolean metric that voids the test).
 A claim that cannot be tested here says so with `not_evaluated: <reason>` and is inconclusive.
 """
 import math
@@ -99,8 +100,11 @@ def decide(claim: dict, metrics: dict) -> dict:
     except (KeyError, TypeError, ValueError) as err:
         return {"verdict": "error", "ours": "", "evidence": f"{type(err).__name__}: {err}"}
     verdicts = [v for v, _ in checks]
+    failed_required = [v for p, v in zip(parts, verdicts) if p.get("required") and v != "reproduced"]
     if voided:
         verdict = "inconclusive"
+    elif failed_required:
+        verdict = "inconclusive" if "inconclusive" in failed_required else "not_reproduced"
     elif all(v == "reproduced" for v in verdicts):
         verdict = "reproduced"
     elif len(verdicts) > 1 and any(v == "reproduced" for v in verdicts):

@@ -200,3 +200,40 @@ def test_bad_hyperparameters_in_a_param_group_are_rejected():
 def test_signum_rejects_bad_hyperparameters(kwargs):
     with pytest.raises(ValueError):
         Signum(mlp().parameters(), **kwargs)
+
+
+# --------------------------------------------------------------------------- trajectories used by the pipeline
+
+
+def test_trajectory_gap_is_zero_for_signum_and_not_for_default_lion():
+    batches = regression_batches(30)
+    loss = lambda model, batch: nn.functional.mse_loss(model(batch[0]), batch[1])  # noqa: E731
+    a, b = mlp(), mlp()
+    pairs = [(a, Lion(a.parameters(), lr=3e-3, betas=(0.9, 0.9))), (b, Signum(b.parameters(), lr=3e-3, beta=0.9))]
+    assert lion_module.trajectory_gaps(pairs, batches, loss) == [0.0] * 30
+    a, b = mlp(), mlp()
+    pairs = [(a, Lion(a.parameters(), lr=3e-3, betas=(0.9, 0.99))), (b, Signum(b.parameters(), lr=3e-3, beta=0.9))]
+    gaps = lion_module.trajectory_gaps(pairs, batches, loss)
+    assert len(gaps) == 30 and gaps[0] == 0.0 and max(gaps) > 1e-3  # step 1 agrees: both start from m = 0
+
+
+def test_adam_update_sizes_against_adam_by_hand():
+    """One parameter vector θ, loss ½‖θ − c_t‖²: g_t = θ − c_t; Adam's u_t = m̂/(√v̂ + ε) written out."""
+    gen = torch.Generator().manual_seed(0)
+    theta0 = torch.randn(5, generator=gen, dtype=torch.float64)
+    targets = [torch.randn(5, generator=gen, dtype=torch.float64) for _ in range(4)]
+    model = nn.Linear(5, 1, bias=False).double()
+    with torch.no_grad():
+        model.weight.copy_(theta0)
+    loss = lambda model, c: 0.5 * ((model.weight[0] - c) ** 2).sum()  # noqa: E731
+    lr, (b1, b2) = 1e-2, (0.9, 0.999)
+    sizes = lion_module.adam_update_sizes(model, targets, loss, lr=lr, betas=(b1, b2))
+    theta, m, v, expected = theta0.clone(), torch.zeros(5, dtype=torch.float64), torch.zeros(5, dtype=torch.float64), []
+    for t, c in enumerate(targets, start=1):
+        g = theta - c
+        m, v = b1 * m + (1 - b1) * g, b2 * v + (1 - b2) * g * g
+        u = (m / (1 - b1**t)) / ((v / (1 - b2**t)).sqrt() + 1e-30)
+        theta = theta - lr * u
+        expected.append(u.abs().mean().item())
+    assert sizes[0] == pytest.approx(1.0, abs=1e-12)  # |sign(g₁)| = 1
+    assert sizes == pytest.approx(expected, rel=1e-9)

@@ -56,6 +56,17 @@ def test_all_of_gives_partially_and_nested_keys():
     assert decide(claim(rule), {"x": {"y": 2}, "z": False})["verdict"] == "not_reproduced"
 
 
+def test_required_part_decides_when_it_fails():
+    """Lion C2.4: partially only if the first part holds; a failed first part fails the claim."""
+    rule = {"all_of": [{"key": "a", "at_most": 0, "required": True}, {"key": "b", "above": 0}]}
+    assert decide(claim(rule), {"a": -1, "b": 1})["verdict"] == "reproduced"
+    assert decide(claim(rule), {"a": -1, "b": -1})["verdict"] == "partially"
+    assert decide(claim(rule), {"a": 1, "b": 1})["verdict"] == "not_reproduced"
+    interval = {"all_of": [{"key": "a", "interval": {"threshold": 0, "direction": "at_most"}, "required": True},
+                           {"key": "b", "above": 0}]}
+    assert decide(claim(interval), {"a": {"mean": 0, "low": -1, "high": 1}, "b": 1})["verdict"] == "inconclusive"
+
+
 def test_inconclusive_when_voids_a_pass():
     rule = {"all_of": [{"key": "a", "equals": True}, {"key": "b", "above": 0}],
             "inconclusive_when": {"key": "void", "why": "bottom of grid"}}

@@ -1,0 +1,15 @@
+"""The task's data as tensors, encoded once for every training run: PTB characters or MNIST images."""
+from pathlib import Path
+
+import torch
+
+from kexue import training
+from kexue.jobs import Job, write_atomic
+
+job = Job(snakemake)
+folder = Path(snakemake.input[0]).parent
+task = snakemake.wildcards.task
+data = training.prepare_char_ptb(folder) if task == "ptb_char" else training.prepare_mnist(folder / "mnist.pkl.gz")
+for name, value in data.items():
+    job.log.info("%s: %s", name, f"{len(value)} symbols" if name == "vocab" else tuple(value.shape))
+write_atomic(snakemake.output[0], lambda tmp: torch.save(data, tmp))

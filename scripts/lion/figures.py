@@ -1,0 +1,118 @@
+"""Tables and figures of Lion vs AdamW, from the metrics files only."""
+import numpy as np
+import pandas as pd
+
+from kexue.jobs import Job, read_json
+from kexue.plotting import log_axis, panels, plt
+
+job = Job(snakemake)
+inp, out = snakemake.input, snakemake.output
+tasks = dict(zip(snakemake.params.tasks, (read_json(p) for p in inp.tasks)))
+task_inputs = dict(zip(snakemake.params.tasks, inp.tasks))
+exact, sweep, steps = read_json(inp.exact), read_json(inp.batch_sweep), read_json(inp.step_time)
+COLORS = {"adamw": "C0", "lion": "C3"}
+
+# --- C2.2, C2.3: Lion against SIGNUM step by step; Adam's update sizes -----------------------------
+fig, axes = panels(2)
+for (name, gaps), style in zip(exact["signum_gaps"].items(), ("o-", "s-")):
+    axes[0].plot(range(1, len(gaps) + 1), gaps, style, ms=2, label=name.replace("_", " "))
+axes[0].set_yscale("symlog", linthresh=1e-12)
+axes[0].set(xlabel="step t", ylabel="max |θ_Lion − θ_SIGNUM|", title="Lion vs SIGNUM (same weights, same batches)")
+axes[0].legend(fontsize=7)
+sizes = exact["adam_update_sizes"]
+axes[1].plot(range(1, len(sizes) + 1), sizes, "o-", color=COLORS["adamw"])
+axes[1].axhline(1.0, color="grey", lw=0.8, label="|sign(g)| = 1")
+axes[1].set(xlabel="step t", ylabel="mean |u_t|, AdamW (ε → 0, λ = 0)", title="Adam's first step is sign(g₁)")
+axes[1].legend(fontsize=7)
+job.figure(out.exact, fig, [inp.exact])
+
+# --- per task: grid tables, transfer tables -------------------------------------------------------
+for (task, m), grid_table, transfer_table in zip(tasks.items(), out.grid_tables, out.transfer_tables):
+    job.table(grid_table, pd.DataFrame(m["grid"]), [task_inputs[task]])
+    tuned = m["tuned_adamw"]
+    rows = [{"arm": "AdamW (lr*, λ*)", "ratio": np.nan, "lr": tuned["lr"], "weight_decay": tuned["weight_decay"],
+             "mean": tuned["mean"], "std": tuned["std"], "mean_relative_gap": 0.0, "diverged": 0}]
+    rows += [{"arm": f"Lion r = {t['ratio']:g}", **{k: t[k] for k in ("ratio", "lr", "weight_decay", "mean", "std",
+                                                                      "mean_relative_gap", "diverged")}}
+             for t in m["transfer"].values()]
+    job.table(transfer_table, pd.DataFrame(rows), [task_inputs[task]])
+
+# --- validation curves of the best settings -------------------------------------------------------
+fig, axes = panels(len(tasks))
+for ax, (task, m) in zip(axes, tasks.items()):
+    for label, history in m["curves"].items():
+        h = pd.DataFrame(history)
+        style = dict(color=COLORS["adamw"]) if label.startswith("AdamW") else dict(
+            color=COLORS["lion"], linestyle="-" if "r = 1" not in label else ":")
+        ax.plot(h["examples"], h["val_loss"], "o-", ms=3, label=label, **style)
+    ax.set(xlabel="training examples", ylabel=f"validation loss ({m['unit']})", title=f"{task} (seed 0)")
+    ax.legend(fontsize=7)
+job.figure(out.curves, fig, inp.tasks)
+
+# --- lr × λ heatmaps, AdamW and Lion side by side per task -----------------------------------------
+fig, axes = plt.subplots(len(tasks), 2, figsize=(9, 3.4 * len(tasks)), squeeze=False)
+for row, (task, m) in zip(axes, tasks.items()):
+    grid = pd.DataFrame(m["grid"])
+    finite = grid.loc[~grid["diverged"], "final_val_loss"]
+    vmin, vmax = finite.min(), finite.quantile(0.9) if len(finite) else (0, 1)
+    for ax, optimizer in zip(row, ("adamw", "lion")):
+        cells = grid[grid["optimizer"] == optimizer].pivot(index="weight_decay", columns="lr", values="final_val_loss")
+        image = ax.imshow(cells.to_numpy(), cmap="viridis_r", vmin=vmin, vmax=vmax, aspect="auto", origin="lower")
+        for (i, j), value in np.ndenumerate(cells.to_numpy()):
+            ax.text(j, i, "×" if not np.isfinite(value) else f"{value:.3f}", ha="center", va="center", fontsize=7,
+                    color="white" if np.isfinite(value) and value < (vmin + vmax) / 2 else "black")
+        ax.set_xticks(range(cells.shape[1]), [f"{v:g}" for v in cells.columns])
+        ax.set_yticks(range(cells.shape[0]), [f"{v:g}" for v in cells.index])
+        ax.grid(False)
+        ax.set(xlabel="peak learning rate", ylabel="weight decay λ", title=f"{task}: {optimizer}")
+    fig.colorbar(image, ax=list(row), label=f"final validation loss ({m['unit']})")
+job.figure(out.heatmaps, fig, inp.tasks)
+
+# --- C2.4: Lion at (lr*/r, λ*·r) against tuned AdamW ----------------------------------------------
+fig, axes = panels(len(tasks))
+for ax, (task, m) in zip(axes, tasks.items()):
+    tuned, brief = m["tuned_adamw"], m["brief_rule"]
+    ratios = [t["ratio"] for t in m["transfer"].values()]
+    ax.axhline(tuned["mean"], color=COLORS["adamw"], label="AdamW (lr*, λ*), mean")
+    ax.axhspan(tuned["mean"] - brief["tol"], tuned["mean"] + brief["tol"], color=COLORS["adamw"], alpha=0.15,
+               label="± tol (brief)")
+    for t in m["transfer"].values():
+        ax.plot([t["ratio"]] * len(t["values"]), t["values"], "o", color=COLORS["lion"], alpha=0.4, ms=4)
+    ax.plot(ratios, [t["mean"] for t in m["transfer"].values()], "s-", color=COLORS["lion"],
+            label="Lion at (lr*/r, λ*·r), mean and seeds")
+    log_axis(ax, ratios)
+    ax.set(xlabel="r", ylabel=f"final validation loss ({m['unit']})", title=task)
+    ax.legend(fontsize=7)
+job.figure(out.transfer, fig, inp.tasks)
+
+# --- C2.5: gap against batch size -----------------------------------------------------------------
+table = pd.DataFrame(sweep["rows"])
+job.table(out.batch_sweep_table, table, [inp.batch_sweep])
+fig, axes = panels(2)
+for optimizer in ("adamw", "lion"):
+    axes[0].plot(table["batch_size"], table[f"{optimizer}_loss"], "o-", color=COLORS[optimizer], label=optimizer)
+axes[0].set(xlabel="batch size", ylabel=f"best final validation loss ({sweep['unit']})",
+            title=f"{sweep['task']}, fixed budget of examples")
+axes[1].plot(table["batch_size"], table["delta"], "o-", color="k")
+axes[1].axhline(0, color="grey", lw=0.8)
+axes[1].set(xlabel="batch size", ylabel="Δ = AdamW − Lion (> 0: Lion better)",
+            title=f"Spearman ρ(B, Δ) = {sweep['spearman_batch_delta']:.2f}")
+for ax in axes:
+    log_axis(ax, table["batch_size"])
+axes[0].legend()
+job.figure(out.batch_gap, fig, [inp.batch_sweep])
+
+# --- C2.6: step time and state memory ---------------------------------------------------------------
+rows = [{"optimizer": k.split()[0], "mode": k.split()[1], **v} for k, v in steps["rows"].items()]
+table = pd.DataFrame(rows)
+job.table(out.step_time_table, table, [inp.step_time])
+ok = table[table["step_ms"].notna()] if "step_ms" in table else table.iloc[0:0]
+fig, axes = panels(2)
+labels = [f"{o}\n{mode}" for o, mode in zip(ok["optimizer"], ok["mode"])]
+colors = [COLORS[o.lower()] for o in ok["optimizer"]]
+axes[0].bar(labels, ok["step_ms"], color=colors)
+axes[0].set(ylabel="median optimizer.step() time (ms)",
+            title=f"{steps['parameters'] / 1e6:.1f} M parameters, {steps['threads']} threads")
+axes[1].bar(labels, ok["state_mib"], color=colors)
+axes[1].set(ylabel="optimizer state (MiB)", title=f"state bytes Lion / AdamW = {steps['state_bytes_ratio']:.2f}")
+job.figure(out.step_time, fig, [inp.step_time])
