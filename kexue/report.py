@@ -9,13 +9,14 @@ VERDICT_MARK = {"reproduced": "✅ reproduced", "partially": "◐ partially", "n
 
 
 def runtime_table(benchmarks: dict) -> pd.DataFrame:
-    """Per article: jobs, summed wall and CPU time, peak memory. `benchmarks` maps article → files."""
+    """Per article: jobs, summed wall and CPU time, peak memory. `benchmarks` maps article → files;
+    a file may hold one row per job (the Lion summaries gather their training runs' rows)."""
     rows = []
     for article, files in benchmarks.items():
         frame = pd.concat([pd.read_csv(f, sep="\t") for f in files], ignore_index=True)
         rows.append({
             "article": article,
-            "jobs": len(files),
+            "jobs": len(frame),
             "wall_s": frame["s"].sum(),
             "cpu_s": pd.to_numeric(frame["cpu_time"], errors="coerce").sum(),
             "peak_rss_mb": pd.to_numeric(frame["max_rss"], errors="coerce").max(),

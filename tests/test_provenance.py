@@ -48,5 +48,8 @@ def test_runtime_table_sums_wall_and_cpu_and_takes_peak_memory(tmp_path):
         f = tmp_path / f"b{i}.tsv"
         f.write_text(header + f"{s}\t0:00:0{i}\t{rss}\t0\t0\t0\t0\t0\t0\t{cpu}\n")
         files.append(f)
-    table = runtime_table({"art": files})
+    gathered = tmp_path / "runs.tsv"  # one file holding several jobs' rows, as the Lion summaries write
+    gathered.write_text("s\tcpu_time\tmax_rss\trun\n0.5\t0.25\t50\ta\n1.0\t0.75\t60\tb\n")
+    table = runtime_table({"art": files, "other": [gathered]})
     assert table.loc[0, "wall_s"] == 4.0 and table.loc[0, "cpu_s"] == 3.0 and table.loc[0, "peak_rss_mb"] == 300
+    assert table.loc[0, "jobs"] == 2 and table.loc[1, "jobs"] == 2 and table.loc[1, "wall_s"] == 1.5

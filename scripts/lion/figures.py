@@ -50,7 +50,7 @@ for ax, (task, m) in zip(axes, tasks.items()):
 job.figure(out.curves, fig, inp.tasks)
 
 # --- lr × λ heatmaps, AdamW and Lion side by side per task -----------------------------------------
-fig, axes = plt.subplots(len(tasks), 2, figsize=(9, 3.4 * len(tasks)), squeeze=False)
+fig, axes = plt.subplots(len(tasks), 2, figsize=(9, 3.6 * len(tasks)), squeeze=False, layout="constrained")
 for row, (task, m) in zip(axes, tasks.items()):
     grid = pd.DataFrame(m["grid"])
     finite = grid.loc[~grid["diverged"], "final_val_loss"]
