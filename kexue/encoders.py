@@ -127,33 +127,41 @@ def _pad(ids: list[list[int]], pad_id: int) -> tuple[torch.Tensor, torch.Tensor]
 
 def encode_transformer(encoder: TransformerEncoder, sentences: Sequence[str], pooling: str = "first-last-avg",
                        batch_size: int = 64, max_length: int = 64) -> np.ndarray:
-    """float32 (n, hidden) sentence vectors, each sentence encoded on its own segment (ids 0) and cut
-    at `max_length` tokens ([CLS] and [SEP] included; 64 in the brief, 128 for PAWSX).
+    """float32 (n, hidden) sentence vectors with one pooling; see `encode_transformer_poolings`."""
+    return encode_transformer_poolings(encoder, sentences, [pooling], batch_size, max_length)[pooling]
+
+
+def encode_transformer_poolings(encoder: TransformerEncoder, sentences: Sequence[str], poolings: Sequence[str],
+                                batch_size: int = 64, max_length: int = 64) -> dict[str, np.ndarray]:
+    """{pooling: float32 (n, hidden)} from one forward pass per batch, each sentence encoded on its own
+    segment (ids 0) and cut at `max_length` tokens ([CLS] and [SEP] included; 64 in the brief, 128 for PAWSX).
 
     Distinct sentences are tokenised once, sorted by length (longest first) and batched, so a batch
     pads to its own longest sentence; the rows come back in the input order. Deterministic: eval
     mode, no dropout, the same batches for the same input.
     """
-    if pooling not in POOLINGS:
-        raise ValueError(f"unknown pooling '{pooling}'; known: {', '.join(POOLINGS)}")
+    unknown = [p for p in poolings if p not in POOLINGS]
+    if unknown:
+        raise ValueError(f"unknown pooling(s) {unknown}; known: {', '.join(POOLINGS)}")
     if len(sentences) == 0:
-        return np.zeros((0, encoder.dim), dtype=np.float32)
+        return {p: np.zeros((0, encoder.dim), dtype=np.float32) for p in poolings}
     distinct, inverse = _unique(sentences)
     tokenizer, model = encoder.tokenizer, encoder.model
     ids = tokenizer(distinct, truncation=True, max_length=max_length, add_special_tokens=True)["input_ids"]
     order = np.argsort([-len(seq) for seq in ids], kind="stable")
     segment_ids = "token_type_ids" in getattr(tokenizer, "model_input_names", ())
-    vectors = np.empty((len(distinct), encoder.dim), dtype=np.float32)
+    vectors = {p: np.empty((len(distinct), encoder.dim), dtype=np.float32) for p in poolings}
     model.eval()
     with torch.inference_mode():
         for start in range(0, len(order), batch_size):
             rows = order[start:start + batch_size]
             input_ids, mask = _pad([ids[r] for r in rows], tokenizer.pad_token_id)
             extra = {"token_type_ids": torch.zeros_like(input_ids)} if segment_ids else {}
-            outputs = model(input_ids=input_ids, attention_mask=mask, output_hidden_states=pooling == "first-last-avg",
-                            **extra)
-            vectors[rows] = pool(outputs, mask, pooling).float().numpy()
-    return vectors[inverse]
+            outputs = model(input_ids=input_ids, attention_mask=mask,
+                            output_hidden_states="first-last-avg" in poolings, **extra)
+            for p in poolings:
+                vectors[p][rows] = pool(outputs, mask, p).float().numpy()
+    return {p: v[inverse] for p, v in vectors.items()}
 
 
 # --------------------------------------------------------------------------- GloVe averaging

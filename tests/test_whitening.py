@@ -251,3 +251,18 @@ def test_grid_default_group_and_singular_guard():
     w = fit_whitening(x, 1.0, 1.0, eig_floor=1e-8)
     full = spearman_x100(cosine_scores(apply_whitening(w, a), apply_whitening(w, b)), gold)
     assert table.spearman.iloc[1] == pytest.approx(full, abs=1e-6)
+
+
+def test_rotation_keeps_spearman_exactly_with_tied_pairs():
+    """C1.1 with pairs of identical sentences: their cosines are all 1, ties that rounding noise
+    (a different ~1e-16 per pair and per representation) must not split; without the rounding in
+    spearman_x100 this case moves ρ by 0.06."""
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(size=(60, 8)), rng.normal(size=(60, 8))
+    b[:30] = a[:30]  # 30 pairs of identical sentences
+    gold = rng.integers(0, 6, 60).astype(float)
+    w = fit_whitening(np.vstack([a, b]), beta=0.0, gamma=0.0)
+    raw = cosine_scores(a, b)
+    rotated = cosine_scores(apply_whitening(w, a), apply_whitening(w, b))
+    assert np.abs(rotated - raw).max() < 1e-12
+    assert spearman_x100(rotated, gold) == spearman_x100(raw, gold)

@@ -10,7 +10,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 SNAKEMAKE = [sys.executable, "-m", "snakemake"]
-TARGETS = ["all", "dimension_formula", "jl_lemma", "lion"]
+TARGETS = ["all", "dimension_formula", "jl_lemma", "lion", "whitening"]
 TIERS = ["smoke", "default", "full"]
 
 

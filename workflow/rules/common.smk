@@ -11,6 +11,7 @@ ARTICLES = {  # article target → title in the report
     "dimension_formula": "The dimension formula n > 8.33 ln N (kexue.fm 7695, 8711)",
     "jl_lemma": "The Johnson–Lindenstrauss lemma and its applications (kexue.fm 8679, 8706)",
     "lion": "Lion versus AdamW (kexue.fm 9473)",
+    "whitening": "BERT-whitening with β, γ (kexue.fm 9079, 8069, 8321)",
 }
 
 
@@ -149,6 +150,30 @@ def lion_batch_sweep_runs(wildcards) -> dict:
                          sweep["budget_examples"], sweep["seed"])
                 for B in sweep["batch_sizes"] for f in sweep["lr_factors"]]
             for o in ("adamw", "lion")}
+
+
+# ---- BERT-whitening (workflow/rules/whitening.smk): one encoding per (encoder, task), one evaluation per pooling
+
+
+def whitening_rows() -> list:
+    """(encoder, pooling, task) of every evaluation job, in config order."""
+    encoders = config["whitening"]["encoders"]
+    return [(e, p, t) for e, spec in encoders.items() for t in spec["tasks"] for p in spec["poolings"]]
+
+
+def whitening_embeddings(encoder, task) -> str:
+    """The cached vectors of every target sentence of a task, all poolings of the encoder (.npz)."""
+    return f"{W}/whitening/embeddings/{encoder}/{task}.npz"
+
+
+def whitening_scores(encoder, pooling, task) -> str:
+    """Spearman × 100 of every (β, γ, k) cell, split and subset of one (encoder, pooling, task)."""
+    return f"{W}/whitening/scores/{encoder}/{pooling}/{task}.csv"
+
+
+def whitening_checks(encoder, pooling, task) -> str:
+    """The algebra checks (C1.1, C1.1b) and the C1.7 tuning of one (encoder, pooling, task)."""
+    return f"{W}/whitening/scores/{encoder}/{pooling}/{task}.json"
 
 
 wildcard_constraints:

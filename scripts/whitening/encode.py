@@ -1,0 +1,57 @@
+"""Encode every target sentence of one STS task with one encoder, all of its poolings, once.
+
+Rows follow kexue.sts.target_sentences: sentence1 of every pair, then sentence2 (both sides, all
+splits, duplicates kept; traps T8, T11), so pair i has vectors X[i] and X[N + i]. MiniLM's poolings
+come from one forward pass per batch; vectors are the raw pooled ones, before sentence-transformers'
+Normalize layer (T15). The pairs' gold scores, splits and subsets are stored
+beside the vectors so that evaluation jobs never reload the data.
+"""
+import io
+
+import numpy as np
+import torch
+
+from kexue import encoders, sts
+from kexue.jobs import Job, write_atomic
+
+job = Job(snakemake)
+torch.set_num_threads(job.threads)
+encoder, task = snakemake.wildcards.encoder, snakemake.wildcards.task
+p = job.params
+
+frame = sts.load_sts(task, mirror=p["mirror"], network=p["network"])
+source, coverage = frame.attrs["source"], sts.coverage_label(frame)
+if p["max_pairs"] is not None and len(frame) > p["max_pairs"]:
+    # smoke tier only: a deterministic subsample, the same pairs on every run
+    frame = frame.sample(n=p["max_pairs"], random_state=0).sort_index().reset_index(drop=True)
+sentences = sts.target_sentences(frame)
+job.log.info("%s: %d pairs (%s, %s), %d target sentences", task, len(frame), source, coverage, len(sentences))
+
+
+if encoder == "minilm":
+    model = encoders.load_minilm()
+    # every pooling from one forward pass; raw pooled vectors, before sentence-transformers' Normalize (T15)
+    vectors = encoders.encode_transformer_poolings(model, sentences, p["poolings"], p["batch_size"], p["max_length"])
+    name = model.name
+elif encoder == "glove":
+    vectors, name = {"avg": encoders.encode_glove(encoders.load_glove(), sentences)}, "GloVe 6B 50d average"
+elif encoder == "use":
+    vectors, name = {"use": encoders.encode_use(encoders.load_use(job.threads), sentences)}, "USE-multilingual v3"
+else:
+    raise SystemExit(f"unknown encoder '{encoder}'")
+missing = set(p["poolings"]) - set(vectors)
+if missing:
+    raise SystemExit(f"encoder {encoder} has no pooling(s) {sorted(missing)}")
+
+
+def write(tmp):
+    buffer = io.BytesIO()
+    np.savez(buffer, **{f"x_{pooling}": vectors[pooling] for pooling in p["poolings"]},
+             score=frame["score"].to_numpy(np.float64), split=frame["split"].to_numpy(str),
+             subset=frame["subset"].to_numpy(str), source=np.array(source), coverage=np.array(coverage),
+             model=np.array(name))
+    tmp.write_bytes(buffer.getvalue())
+
+
+write_atomic(snakemake.output[0], write)
+job.log.info("wrote %s: %s", snakemake.output[0], {k: v.shape for k, v in vectors.items()})

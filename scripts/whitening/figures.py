@@ -1,0 +1,89 @@
+"""Tables and figures of BERT-whitening with β, γ, from the metrics files only."""
+import numpy as np
+import pandas as pd
+
+from kexue.jobs import Job, read_json
+from kexue.plotting import plt
+
+job = Job(snakemake)
+inp, out = snakemake.input, snakemake.output
+summary, grid = read_json(inp.summary), read_json(inp.grid)
+cells = pd.DataFrame(grid["cells"])
+rows = pd.DataFrame(grid["rows"])
+task_cells = cells[cells["group"] == "task"].merge(rows, on=["encoder", "pooling", "task"])
+row_names = list(dict.fromkeys(f"{e}/{p}" for e, p in zip(rows["encoder"], rows["pooling"])))
+tasks = list(dict.fromkeys(rows["task"]))
+task_cells["row"] = task_cells["encoder"] + "/" + task_cells["pooling"]
+
+# --- tables ---------------------------------------------------------------------------------------
+job.table(out.scores_table, cells[["encoder", "pooling", "task", "beta", "gamma", "k", "group", "n_pairs", "spearman"]],
+          [inp.grid])
+abc = pd.DataFrame(summary["abc"])
+job.table(out.abc_csv, abc, [inp.summary])
+tuning = pd.DataFrame([{"row": name, **t} for name, t in summary["c1_7"]["rows"].items()])
+job.table(out.tuning_table, tuning, [inp.summary])
+
+# --- Spearman over the (β, γ) grid per task, at k = d and at k0 ----------------------------------
+betas, gammas = sorted(task_cells["beta"].unique()), sorted(task_cells["gamma"].unique())
+n_rows, n_cols = len(row_names), 2 * len(tasks)
+fig, axes = plt.subplots(n_rows, n_cols, figsize=(1.9 * n_cols, 1.9 * n_rows + 0.6), squeeze=False)
+for i, name in enumerate(row_names):
+    for j, task in enumerate(tasks):
+        part = task_cells[(task_cells["row"] == name) & (task_cells["task"] == task)]
+        for half, which in enumerate(("d", "k0")):
+            ax = axes[i, 2 * j + half]
+            ax.grid(False)
+            if part.empty:
+                ax.axis("off")
+                continue
+            k = int(part[which].iloc[0])
+            sel = part[part["k"] == k].pivot_table(index="gamma", columns="beta", values="spearman")
+            sel = sel.reindex(index=gammas, columns=betas)
+            ax.imshow(sel.to_numpy(), origin="lower", cmap="viridis", aspect="auto")
+            for (gi, bi), value in np.ndenumerate(sel.to_numpy()):
+                if np.isfinite(value):
+                    ax.text(bi, gi, f"{value:.1f}", ha="center", va="center", fontsize=6, color="w")
+            ax.set_xticks(range(len(betas)), [f"{b:g}" for b in betas], fontsize=6)
+            ax.set_yticks(range(len(gammas)), [f"{g:g}" for g in gammas], fontsize=6)
+            ax.set_title(f"{task}, k={k}\n{name}", fontsize=6)
+            if i == n_rows - 1:
+                ax.set_xlabel("β", fontsize=7)
+            if 2 * j + half == 0:
+                ax.set_ylabel("γ", fontsize=7)
+fig.suptitle(f"Spearman × 100 over (β, γ), task score, target statistics — {summary['scale']}", fontsize=8)
+fig.tight_layout()
+job.figure(out.heatmaps, fig, [inp.grid])
+plt.close(fig)
+
+# --- Spearman against k per (β, γ): mean over the row's tasks -------------------------------------
+fig, axes = plt.subplots(1, len(row_names), figsize=(3.6 * len(row_names), 3.2), squeeze=False)
+for ax, name in zip(axes[0], row_names):
+    part = task_cells[task_cells["row"] == name]
+    mean = part.groupby(["beta", "gamma", "k"])["spearman"].mean().reset_index()
+    for (beta, gamma), line in mean.groupby(["beta", "gamma"]):
+        line = line.sort_values("k")
+        ax.plot(line["k"], line["spearman"], "o-", ms=3, lw=1, label=f"β={beta:g}, γ={gamma:g}")
+    ax.set_xscale("log")
+    ks = sorted(part["k"].unique())
+    ax.set_xticks(ks, [str(k) for k in ks])
+    ax.minorticks_off()
+    ax.set(xlabel="k", ylabel="mean Spearman × 100 over tasks", title=f"{name} ({part['task'].nunique()} tasks)")
+axes[0][0].legend(fontsize=6)
+fig.tight_layout()
+job.figure(out.k_curves, fig, [inp.grid])
+plt.close(fig)
+
+# --- the a/b/c table in the article's layout -------------------------------------------------------
+abc["name"] = abc["encoder"] + "-" + abc["pooling"]
+lines = []
+for (name, bg), part in abc.groupby(["name", "beta_gamma"], sort=False):
+    by_task = {r["task"]: f"{r['a']:.2f}/{r['b']:.2f}/{r['c']:.2f}" for _, r in part.iterrows()}
+    lines.append([name, f"{bg:g}", *(by_task.get(t, "") for t in tasks)])
+fig, ax = plt.subplots(figsize=(2.0 + 1.45 * len(tasks), 0.5 + 0.28 * len(lines)))
+ax.axis("off")
+cell = ax.table(cellText=lines, colLabels=["model", "β=γ", *tasks], loc="center", cellLoc="center")
+cell.auto_set_font_size(False)
+cell.set_fontsize(6.5)
+cell.scale(1.0, 1.3)
+ax.set_title("a / b / c: no whitening / whitening at k = d / at k0 ≈ d/3 (Spearman × 100, task score)", fontsize=8)
+job.figure(out.abc_table, fig, [inp.summary])

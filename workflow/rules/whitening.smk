@@ -1,0 +1,138 @@
+# BERT-whitening with β, γ (kexue.fm 9079, 8069, 8321): brief shared/articles/whitening.md
+#   encode     one job per (encoder, task): every target sentence (all splits, both sides), all of the
+#              encoder's poolings from one forward pass, cached as .npz in the work dir
+#   evaluate   one job per (encoder, pooling, task), reading the cache: Spearman × 100 of every (β, γ, k)
+#              cell per split and subset, target statistics, plus the C1.1/C1.1b checks and the C1.7
+#              tuning grid; the (β, γ) grid is a parameter of this rule only, so changing it reruns
+#              evaluations, never encodings
+#   summary    the claim metrics (C1.1–C1.8) and every grid cell → results/whitening/metrics/
+#   figures    heatmaps over (β, γ), Spearman against k, the a/b/c table, from the metrics only
+WHITENING = config["whitening"]
+WHITENING_OUT = f"{R}/whitening"
+WHITENING_ROWS = whitening_rows()
+WHITENING_ENCODINGS = sorted({(e, t) for e, _, t in WHITENING_ROWS})
+
+ARTICLE_OUTPUTS["whitening"] = [
+    f"{WHITENING_OUT}/tables/scores.csv",
+    f"{WHITENING_OUT}/tables/abc.csv",
+    f"{WHITENING_OUT}/tables/tuning.csv",
+    f"{WHITENING_OUT}/figures/heatmaps.png",
+    f"{WHITENING_OUT}/figures/k_curves.png",
+    f"{WHITENING_OUT}/figures/abc_table.png",
+]
+
+ARTICLE_BENCHMARKS["whitening"] = [
+    *(benchmark("whitening", f"encode_{e}_{t}") for e, t in WHITENING_ENCODINGS),
+    *(benchmark("whitening", f"evaluate_{e}_{p}_{t}") for e, p, t in WHITENING_ROWS),
+    benchmark("whitening", "summary"),
+    benchmark("whitening", "figures"),
+]
+
+
+rule whitening:
+    """Everything for BERT-whitening with β, γ: tables, figures, verdicts."""
+    input:
+        ARTICLE_OUTPUTS["whitening"],
+        f"{WHITENING_OUT}/verdicts.csv",
+
+
+rule whitening_encode:
+    """Every target sentence of a task (all splits, both sides, duplicates kept), every pooling of the
+    encoder in one pass; the pairs' gold scores, splits and subsets ride along in the cache."""
+    output:
+        f"{W}/whitening/embeddings/{{encoder}}/{{task}}.npz",
+    params:
+        poolings=lambda wc: WHITENING["encoders"][wc.encoder]["poolings"],
+        mirror=config["mirrors"]["sts"],
+        network=config["network"],
+        max_pairs=WHITENING["max_pairs"],
+        batch_size=WHITENING["batch_size"],
+        max_length=WHITENING["max_length"],
+    log:
+        f"{W}/logs/whitening/encode_{{encoder}}_{{task}}.log",
+    benchmark:
+        benchmark("whitening", "encode_{encoder}_{task}")
+    threads: WHITENING["threads"]
+    wildcard_constraints:
+        encoder="minilm|glove|use",
+        task=r"[a-z0-9-]+",
+    resources:
+        mem_mb=3000,
+        runtime=20,
+    conda:
+        "../../envs/pipeline.yaml"
+    script:
+        "../../scripts/whitening/encode.py"
+
+
+rule whitening_evaluate:
+    """Spearman × 100 of every (β, γ, k) cell on every split and subset (target statistics), the
+    algebra checks of C1.1/C1.1b and, on the tuning task, the C1.7 grid."""
+    input:
+        lambda wc: whitening_embeddings(wc.encoder, wc.task),
+    output:
+        scores=f"{W}/whitening/scores/{{encoder}}/{{pooling}}/{{task}}.csv",
+        checks=f"{W}/whitening/scores/{{encoder}}/{{pooling}}/{{task}}.json",
+    params:
+        betas=WHITENING["betas"],
+        gammas=WHITENING["gammas"],
+        ks=lambda wc: WHITENING["encoders"][wc.encoder]["ks"],
+        tune=lambda wc: WHITENING["tune"] if wc.task == WHITENING["tune"]["task"] else None,
+        eig_floor=WHITENING["eig_floor"],
+    log:
+        f"{W}/logs/whitening/evaluate_{{encoder}}_{{pooling}}_{{task}}.log",
+    benchmark:
+        benchmark("whitening", "evaluate_{encoder}_{pooling}_{task}")
+    threads: 1
+    wildcard_constraints:
+        encoder="minilm|glove|use",
+        pooling="cls|last-avg|first-last-avg|avg|use",
+        task=r"[a-z0-9-]+",
+    conda:
+        "../../envs/pipeline.yaml"
+    script:
+        "../../scripts/whitening/evaluate.py"
+
+
+rule whitening_summary:
+    """The claim metrics C1.1–C1.8 (proxies labelled) and every grid cell, for the figures."""
+    input:
+        scores=[whitening_scores(e, p, t) for e, p, t in WHITENING_ROWS],
+        checks=[whitening_checks(e, p, t) for e, p, t in WHITENING_ROWS],
+    output:
+        summary=f"{WHITENING_OUT}/metrics/summary.json",
+        grid=f"{WHITENING_OUT}/metrics/grid.json",
+    params:
+        rows=WHITENING_ROWS,
+        encoders=WHITENING["encoders"],
+        tune=WHITENING["tune"],
+    log:
+        f"{W}/logs/whitening/summary.log",
+    benchmark:
+        benchmark("whitening", "summary")
+    conda:
+        "../../envs/pipeline.yaml"
+    script:
+        "../../scripts/whitening/summary.py"
+
+
+rule whitening_figures:
+    """Tables and figures from the metrics only."""
+    input:
+        summary=f"{WHITENING_OUT}/metrics/summary.json",
+        grid=f"{WHITENING_OUT}/metrics/grid.json",
+    output:
+        scores_table=f"{WHITENING_OUT}/tables/scores.csv",
+        abc_csv=f"{WHITENING_OUT}/tables/abc.csv",
+        tuning_table=f"{WHITENING_OUT}/tables/tuning.csv",
+        heatmaps=figure(f"{WHITENING_OUT}/figures/heatmaps.png", "whitening_heatmaps.rst", "whitening"),
+        k_curves=figure(f"{WHITENING_OUT}/figures/k_curves.png", "whitening_k_curves.rst", "whitening"),
+        abc_table=figure(f"{WHITENING_OUT}/figures/abc_table.png", "whitening_abc_table.rst", "whitening"),
+    log:
+        f"{W}/logs/whitening/figures.log",
+    benchmark:
+        benchmark("whitening", "figures")
+    conda:
+        "../../envs/pipeline.yaml"
+    script:
+        "../../scripts/whitening/figures.py"
