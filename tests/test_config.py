@@ -76,3 +76,16 @@ def test_resources_declare_checksums_and_sources():
         assert spec["files"] and all(re.fullmatch(r"[0-9a-f]{64}", h) for h in spec["files"].values()), name
         assert all(len({"package", "mirror", "url"} & set(s)) == 1 for s in spec["sources"]), name
         assert all("module" in s and "loader" in s for s in spec["sources"] if "package" in s), name
+
+
+def test_conda_environment_pins_what_requirements_pin():
+    """envs/pipeline.yaml (jobs under --software-deployment-method conda) must not drift from
+    requirements.txt; the driver-only packages (Snakemake, its plugin, the test runner) stay out."""
+    pins = dict(line.split("#")[0].strip().split("==") for line in (ROOT / "requirements.txt").read_text().splitlines()
+                if "==" in line.split("#")[0])
+    env = yaml.safe_load((ROOT / "envs" / "pipeline.yaml").read_text())
+    pip = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
+    env_pins = dict(entry.split("==") for entry in pip if "==" in entry)
+    assert env_pins.items() <= pins.items()
+    driver_only = {"snakemake", "snakemake-executor-plugin-slurm", "pytest", "jsonschema"}
+    assert set(pins) - driver_only <= set(env_pins), set(pins) - driver_only - set(env_pins)
