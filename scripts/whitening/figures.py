@@ -1,4 +1,6 @@
 """Tables and figures of BERT-whitening with β, γ, from the metrics files only."""
+import textwrap
+
 import numpy as np
 import pandas as pd
 
@@ -23,34 +25,54 @@ job.table(out.abc_csv, abc, [inp.summary])
 tuning = pd.DataFrame([{"row": name, **t} for name, t in summary["c1_7"]["rows"].items()])
 job.table(out.tuning_table, tuning, [inp.summary])
 
-# --- Spearman over the (β, γ) grid per task, at k = d and at k0 ----------------------------------
+# --- Spearman over the (β, γ) grid at the reduced k0: one row per (encoder, pooling), one column per task,
+# one colour scale per row (rows differ by tens of points; tasks within a row are comparable) ----------
 betas, gammas = sorted(task_cells["beta"].unique()), sorted(task_cells["gamma"].unique())
-n_rows, n_cols = len(row_names), 2 * len(tasks)
-fig, axes = plt.subplots(n_rows, n_cols, figsize=(1.9 * n_cols, 1.9 * n_rows + 0.6), squeeze=False)
+n_rows = len(row_names)
+row_tasks = {name: [t for t in tasks if ((task_cells["row"] == name) & (task_cells["task"] == t)).any()]
+             for name in row_names}
+n_cols = max(len(t) for t in row_tasks.values())
+side = 0.55 + 0.42 * max(len(betas), len(gammas))
+fig, axes = plt.subplots(n_rows, n_cols + 1, figsize=(side * n_cols + 0.7, side * n_rows + 0.7), squeeze=False,
+                         gridspec_kw={"width_ratios": [1] * n_cols + [0.06]})
+annotate = 8 if max(len(betas), len(gammas)) <= 5 else 6
 for i, name in enumerate(row_names):
-    for j, task in enumerate(tasks):
+    parts = {}
+    for task in row_tasks[name]:
         part = task_cells[(task_cells["row"] == name) & (task_cells["task"] == task)]
-        for half, which in enumerate(("d", "k0")):
-            ax = axes[i, 2 * j + half]
-            ax.grid(False)
-            if part.empty:
-                ax.axis("off")
-                continue
-            k = int(part[which].iloc[0])
-            sel = part[part["k"] == k].pivot_table(index="gamma", columns="beta", values="spearman")
-            sel = sel.reindex(index=gammas, columns=betas)
-            ax.imshow(sel.to_numpy(), origin="lower", cmap="viridis", aspect="auto")
-            for (gi, bi), value in np.ndenumerate(sel.to_numpy()):
-                if np.isfinite(value):
-                    ax.text(bi, gi, f"{value:.1f}", ha="center", va="center", fontsize=6, color="w")
-            ax.set_xticks(range(len(betas)), [f"{b:g}" for b in betas], fontsize=6)
-            ax.set_yticks(range(len(gammas)), [f"{g:g}" for g in gammas], fontsize=6)
-            ax.set_title(f"{task}, k={k}\n{name}", fontsize=6)
-            if i == n_rows - 1:
-                ax.set_xlabel("β", fontsize=7)
-            if 2 * j + half == 0:
-                ax.set_ylabel("γ", fontsize=7)
-fig.suptitle(f"Spearman × 100 over (β, γ), task score, target statistics — {summary['scale']}", fontsize=8)
+        k = int(part["k0"].iloc[0])
+        sel = part[part["k"] == k].pivot_table(index="gamma", columns="beta", values="spearman")
+        parts[task] = (k, sel.reindex(index=gammas, columns=betas).to_numpy())
+    values = np.concatenate([v.ravel() for _, v in parts.values()]) if parts else np.array([np.nan])
+    vmin, vmax = (np.nanmin(values), np.nanmax(values)) if np.isfinite(values).any() else (0.0, 1.0)
+    image = None
+    for j in range(n_cols):
+        ax = axes[i, j]
+        ax.grid(False)
+        if j >= len(row_tasks[name]):
+            ax.axis("off")
+            continue
+        task = row_tasks[name][j]
+        k, grid_values = parts[task]
+        image = ax.imshow(grid_values, origin="lower", cmap="viridis", aspect="auto", vmin=vmin, vmax=vmax)
+        middle = (vmin + vmax) / 2
+        for (gi, bi), value in np.ndenumerate(grid_values):
+            if np.isfinite(value):
+                ax.text(bi, gi, f"{value:.1f}", ha="center", va="center", fontsize=annotate,
+                        color="k" if value > middle else "w")
+        ax.set_xticks(range(len(betas)), [f"{b:g}" for b in betas], fontsize=7)
+        ax.set_yticks(range(len(gammas)), [f"{g:g}" for g in gammas], fontsize=7)
+        ax.set_title(f"{task}, k0={k}", fontsize=8)
+        ax.set_xlabel("β", fontsize=8)
+        if j == 0:
+            ax.set_ylabel(f"{name}\nγ", fontsize=8)
+    if image is not None:
+        fig.colorbar(image, cax=axes[i, n_cols]).ax.tick_params(labelsize=7)
+    else:
+        axes[i, n_cols].axis("off")
+fig.suptitle(f"Spearman × 100 over (β, γ) at the reduced k0, task score, target statistics\none colour scale "
+             f"per row; k = d and the k sweep: k_curves.png, scores.csv\n{textwrap.fill(summary['scale'], 70)}",
+             fontsize=8)
 fig.tight_layout()
 job.figure(out.heatmaps, fig, [inp.grid])
 plt.close(fig)

@@ -87,7 +87,8 @@ if len(glove):
 
 summary = {
     "scale": "small-model proxy: all-MiniLM-L6-v2 (supervised, SimBERT's role) / GloVe-50d average"
-             + (" / USE-multilingual (Chinese STS-B)" if "use" in encoders else ""),
+             + (" / USE-multilingual (Chinese STS-B)" if "use" in encoders else "")
+             + "".join(f" / {e}: {spec['model']}" for e, spec in encoders.items() if spec.get("model")),
     "statistics": "target (all splits of the task, both sides, duplicates kept)",
     "coverage": {t: info[e, p, t]["coverage"] for e, p, t in info},
     "sources": {t: info[e, p, t]["source"] for e, p, t in info},

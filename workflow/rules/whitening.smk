@@ -1,5 +1,6 @@
 # BERT-whitening with β, γ (kexue.fm 9079, 8069, 8321): brief shared/articles/whitening.md
-#   encode     one job per (encoder, task): every target sentence (all splits, both sides), all of the
+#   encode     one job per (encoder, task), an encoder being minilm, glove, use or any entry with a
+#              `model` (transformers hub name or local folder; the full tier's BERT rows): every target sentence (all splits, both sides), all of the
 #              encoder's poolings from one forward pass, cached as .npz in the work dir
 #   evaluate   one job per (encoder, pooling, task), reading the cache: Spearman × 100 of every (β, γ, k)
 #              cell per split and subset, target statistics, plus the C1.1/C1.1b checks and the C1.7
@@ -7,10 +8,13 @@
 #              evaluations, never encodings
 #   summary    the claim metrics (C1.1–C1.8) and every grid cell → results/whitening/metrics/
 #   figures    heatmaps over (β, γ), Spearman against k, the a/b/c table, from the metrics only
+#   throughput bench/encode_throughput.py: MiniLM sentences/s, ours vs a plain transformers loop, and the
+#              C1.7 grid's time against encoding time (informational metrics, no claim)
 WHITENING = config["whitening"]
 WHITENING_OUT = f"{R}/whitening"
 WHITENING_ROWS = whitening_rows()
 WHITENING_ENCODINGS = sorted({(e, t) for e, _, t in WHITENING_ROWS})
+WHITENING_ENCODER_NAMES = "|".join(sorted(WHITENING["encoders"], key=len, reverse=True))
 
 ARTICLE_OUTPUTS["whitening"] = [
     f"{WHITENING_OUT}/tables/scores.csv",
@@ -19,6 +23,7 @@ ARTICLE_OUTPUTS["whitening"] = [
     f"{WHITENING_OUT}/figures/heatmaps.png",
     f"{WHITENING_OUT}/figures/k_curves.png",
     f"{WHITENING_OUT}/figures/abc_table.png",
+    f"{WHITENING_OUT}/metrics/throughput.json",
 ]
 
 ARTICLE_BENCHMARKS["whitening"] = [
@@ -26,6 +31,7 @@ ARTICLE_BENCHMARKS["whitening"] = [
     *(benchmark("whitening", f"evaluate_{e}_{p}_{t}") for e, p, t in WHITENING_ROWS),
     benchmark("whitening", "summary"),
     benchmark("whitening", "figures"),
+    benchmark("whitening", "throughput"),
 ]
 
 
@@ -43,6 +49,7 @@ rule whitening_encode:
         f"{W}/whitening/embeddings/{{encoder}}/{{task}}.npz",
     params:
         poolings=lambda wc: WHITENING["encoders"][wc.encoder]["poolings"],
+        spec=lambda wc: WHITENING["encoders"][wc.encoder],
         mirror=config["mirrors"]["sts"],
         network=config["network"],
         max_pairs=WHITENING["max_pairs"],
@@ -54,11 +61,12 @@ rule whitening_encode:
         benchmark("whitening", "encode_{encoder}_{task}")
     threads: WHITENING["threads"]
     wildcard_constraints:
-        encoder="minilm|glove|use",
+        encoder=WHITENING_ENCODER_NAMES,
         task=r"[a-z0-9-]+",
     resources:
-        mem_mb=3000,
-        runtime=20,
+        # a `model` entry may be BERT-large (1.3 GB of float32 weights plus activations)
+        mem_mb=lambda wc: 6000 if WHITENING["encoders"][wc.encoder].get("model") else 3000,
+        runtime=lambda wc: 120 if WHITENING["encoders"][wc.encoder].get("model") else 20,
     conda:
         "../../envs/pipeline.yaml"
     script:
@@ -85,7 +93,7 @@ rule whitening_evaluate:
         benchmark("whitening", "evaluate_{encoder}_{pooling}_{task}")
     threads: 1
     wildcard_constraints:
-        encoder="minilm|glove|use",
+        encoder=WHITENING_ENCODER_NAMES,
         pooling="cls|last-avg|first-last-avg|avg|use",
         task=r"[a-z0-9-]+",
     conda:
@@ -136,3 +144,29 @@ rule whitening_figures:
         "../../envs/pipeline.yaml"
     script:
         "../../scripts/whitening/figures.py"
+
+
+rule whitening_throughput:
+    """Encoding throughput (informational): bench/encode_throughput.py on the STS-B test sentences,
+    ours vs a plain transformers forward pass of the same model and batch, and the grid's time."""
+    input:
+        "bench/encode_throughput.py",
+    output:
+        f"{WHITENING_OUT}/metrics/throughput.json",
+    params:
+        settings=WHITENING["throughput"],
+        mirror=config["mirrors"]["sts"],
+        batch_size=WHITENING["batch_size"],
+        max_length=WHITENING["max_length"],
+    log:
+        f"{W}/logs/whitening/throughput.log",
+    benchmark:
+        benchmark("whitening", "throughput")
+    threads: WHITENING["throughput"]["threads"]
+    resources:
+        mem_mb=3000,
+        runtime=20,
+    conda:
+        "../../envs/pipeline.yaml"
+    script:
+        "../../scripts/whitening/throughput.py"
