@@ -91,3 +91,9 @@ def test_smoke_tier_end_to_end():
     # an up-to-date tree has nothing to do
     dry = snakemake("-n", "--config", "tier=smoke")
     assert "Nothing to be done" in dry.stdout + dry.stderr
+    # a new (β, γ) grid reruns the whitening evaluations, never the cached encodings (issue 3)
+    grid = ROOT / "work" / "smoke" / "new_grid.yaml"
+    grid.write_text("tier: smoke\nwhitening:\n  betas: [0.0, 0.25, 1.0]\n")
+    result = snakemake("-n", "whitening", "--configfile", str(grid))
+    planned = result.stdout + result.stderr
+    assert "whitening_evaluate" in planned and "whitening_encode" not in planned
