@@ -8,6 +8,8 @@ import logging
 import os
 import reprlib
 import resource
+import subprocess
+import tempfile
 import sys
 import time
 from pathlib import Path
@@ -66,6 +68,18 @@ class Job:
         own = resource.getrusage(resource.RUSAGE_SELF)
         return {"s": time.time() - self.started, "cpu_time": own.ru_utime + own.ru_stime,
                 "max_rss": own.ru_maxrss / 1024}
+
+    def run_benchmark(self, script, options: list) -> dict:
+        """Run a bench/ script in its own process with `options` plus --json, log what it printed, and
+        return the numbers it wrote; a failure stops the job, naming the script."""
+        with tempfile.TemporaryDirectory() as tmp:
+            out = Path(tmp) / "numbers.json"
+            done = subprocess.run([sys.executable, str(script), *options, f"--json={out}"],
+                                  capture_output=True, text=True)
+            self.log.info("%s %s\n%s%s", script, " ".join(options), done.stdout, done.stderr)
+            if done.returncode != 0:
+                raise SystemExit(f"{script} failed (exit {done.returncode}); its output is in the log above")
+            return read_json(out)
 
     def metrics(self, path, metrics: dict) -> None:
         """Metrics JSON with its provenance inside, under the key 'provenance'."""

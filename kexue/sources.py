@@ -1,6 +1,11 @@
-"""Loaders for resources shipped inside pip packages: each returns {file name: bytes}."""
+"""Loaders for resources shipped inside pip packages (each returns {file name: bytes}), and readers of
+the acquired files that more than one article uses."""
+import gzip
 import importlib.util
+import pickle
 from pathlib import Path
+
+import numpy as np
 
 
 def ptb_from_treebank(files) -> dict:
@@ -26,3 +31,12 @@ def mnist_from_hub(files) -> dict:
     [0, 1]). Located without importing the package, whose own dependencies are not installed."""
     folder = Path(importlib.util.find_spec("mnist").origin).parent / "data"
     return {f: (folder / f).read_bytes() for f in files}
+
+
+def read_mnist(path) -> dict:
+    """mnist.pkl.gz (the `mnist` resource) → {"train", "valid", "test"}: (images (n, 784) float32 in
+    [0, 1], labels (n,) int64), 50k / 10k / 10k."""
+    with gzip.open(path, "rb") as f:
+        splits = pickle.load(f, encoding="latin1")
+    return {name: (np.asarray(x, dtype=np.float32), np.asarray(y, dtype=np.int64))
+            for name, (x, y) in zip(("train", "valid", "test"), splits)}

@@ -10,10 +10,8 @@ fraction of the peak), so Lion's initial, peak and final lr move together (trap 
 
 from __future__ import annotations
 
-import gzip
 import logging
 import math
-import pickle
 import time
 from pathlib import Path
 from typing import Iterator, Sequence
@@ -23,7 +21,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from kexue import lm
+from kexue import lm, sources
 from kexue.lion import Lion
 
 OPTIMIZERS = ("adamw", "lion")
@@ -71,10 +69,9 @@ def prepare_char_ptb(ptb_dir: str | Path) -> dict:
 
 def prepare_mnist(path: str | Path) -> dict:
     """mnist.pkl.gz → float32 images (n, 784) in [0, 1] and int64 labels, for train and valid."""
-    with gzip.open(path, "rb") as f:
-        train, valid, _test = pickle.load(f, encoding="latin1")
-    return {split: torch.from_numpy(x).float() for split, (x, _) in (("train", train), ("valid", valid))} | {
-        f"{split}_labels": torch.from_numpy(y).long() for split, (_, y) in (("train", train), ("valid", valid))}
+    splits = sources.read_mnist(path)
+    return {split: torch.from_numpy(splits[split][0]) for split in ("train", "valid")} | {
+        f"{split}_labels": torch.from_numpy(splits[split][1]) for split in ("train", "valid")}
 
 
 def epoch_batches(n: int, batch_size: int, generator: torch.Generator) -> Iterator[Tensor]:

@@ -25,9 +25,7 @@ Shapes: B batch, T time, d latent, K importance samples.
 
 from __future__ import annotations
 
-import gzip
 import math
-import pickle
 from pathlib import Path
 from typing import NamedTuple, Sequence
 
@@ -36,6 +34,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 from torch.nn.utils.rnn import pad_sequence
 
+from kexue import sources
 from kexue.lm import EOS, Corpus, encode_corpus
 
 VAR_FLOOR = 1e-8  # σ² = s² + 1e-8 in Su's head (trap T4): −log σ² stays ≤ 18.4 nats per dim
@@ -128,9 +127,7 @@ def dynamic_binarize(x: Tensor, generator: torch.Generator | None = None) -> Ten
 
 def read_mnist_pkl(path: str | Path) -> dict[str, Tensor]:
     """mnist.pkl.gz (the `mnist` resource) → {"train", "valid", "test"}: (N, 784) float32 in [0, 1]."""
-    with gzip.open(path, "rb") as f:
-        splits = pickle.load(f, encoding="latin1")
-    return {name: torch.as_tensor(x, dtype=torch.float32) for name, (x, _) in zip(("train", "valid", "test"), splits)}
+    return {name: torch.from_numpy(images) for name, (images, _) in sources.read_mnist(path).items()}
 
 
 # --------------------------------------------------------------------------- posterior heads

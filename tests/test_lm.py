@@ -13,14 +13,6 @@ from kexue.lm import (TinyLM, batches, build_vocab, encode_corpus, eval_batches,
 TEXT = " the cat sat \n the dog sat on the cat \n a dog \n\n"  # PTB-like: leading spaces, trailing blank line
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """Tiny models gain nothing from threads, and a busy machine makes spinning workers slow them 20×."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
 
 def tiny_model(vocab_size=50, context=16, seed=0, **kwargs):
     torch.manual_seed(seed)

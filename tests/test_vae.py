@@ -20,14 +20,6 @@ from kexue.vae import (BNHead, ImageVAE, Posterior, SuHead, TextVAE, binarize, b
 TEXT = " the cat sat \n the dog sat on the cat \n a dog \n\n"
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """Tiny models gain nothing from threads, and a busy machine makes spinning workers slow them 20×."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
 
 def random_sentences(n, vocab_size, max_len, seed=0):
     gen = torch.Generator().manual_seed(seed)

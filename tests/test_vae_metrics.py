@@ -15,13 +15,6 @@ from kexue.vae_metrics import (active_units, iw_log_likelihood, log_normal, mean
 F64 = torch.float64
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
 
 class LinearGaussian:
     """z ~ N(0, I_d), x = W z + s·n with W = Q·diag(w), QᵀQ = I, n ~ N(0, I_D).
