@@ -17,6 +17,7 @@ include: "workflow/rules/dimension_formula.smk"
 include: "workflow/rules/jl_lemma.smk"
 include: "workflow/rules/lion.smk"
 include: "workflow/rules/whitening.smk"
+include: "workflow/rules/vae_bn.smk"
 include: "workflow/rules/verdicts.smk"
 
 

@@ -14,11 +14,15 @@ other jobs keep busy, 2 threads spin against them and every step slows several-f
 
     .venv/bin/python bench/vae_step.py [--threads 2] [--batches 40] [--embed 128] [--hidden 128]
                                        [--latent 32] [--sentences N] [--max-tokens T] [--head bn]
+                                       [--json PATH]
+
+--json PATH also writes the numbers as JSON (the pipeline's `vae_bn_step_benchmark` rule reads them).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
 import sys
 import time
@@ -95,6 +99,7 @@ def main():
     parser.add_argument("--sentences", type=int, default=None, help="first N training sentences (default all)")
     parser.add_argument("--max-tokens", type=int, default=None, help="keep sentences of ≤ T tokens incl. <eos>")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--json", help="also write the numbers to this JSON file")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
 
@@ -114,10 +119,13 @@ def main():
     print(f"torch {torch.__version__}, {args.threads} threads; PTB train: {len(sentences)} sentences, "
           f"{int(lengths.sum())} tokens incl. <eos>, vocabulary {len(vocab)}; TextVAE embed {args.embed}, "
           f"hidden {args.hidden}, latent {args.latent}, head {args.head}, batch {args.batch_size}, SGD lr 1.0, clip 5")
-    print(f"same objective: max |Δ per-sentence loss| between the passes = {same_losses(ours, sentences, 8):.2e} nats")
+    loss_gap = same_losses(ours, sentences, 8)
+    print(f"same objective: max |Δ per-sentence loss| between the passes = {loss_gap:.2e} nats")
+    padding = {}
     for name in epochs:
         tokens = padded_tokens(lengths, epochs[name])
-        print(f"  {name:5}: {tokens} padded tokens per epoch ({tokens / int(lengths.sum()):.2f}× the real ones)")
+        padding[name] = tokens / int(lengths.sum())
+        print(f"  {name:5}: {tokens} padded tokens per epoch ({padding[name]:.2f}× the real ones)")
 
     forwards = {"plain": plain_forward, "ours": lambda model, batch: model(batch)}
     models = {"plain": plain.train(), "ours": ours.train()}
@@ -136,6 +144,15 @@ def main():
         print(f"| {name:5} | {mean:11.4f} | {statistics.median(t):13.4f} | {sum(t):7.1f} | {mean * n_batches:22.1f} |")
     ratio = sum(times["plain"]) / sum(times["ours"])
     print(f"\nepoch time plain / ours = {ratio:.2f}× (goal ≥ 2×)")
+    if args.json:
+        numbers = {"threads": args.threads, "sentences": len(sentences), "tokens": int(lengths.sum()),
+                   "vocabulary": len(vocab), "batch_size": args.batch_size, "embed": args.embed,
+                   "hidden": args.hidden, "latent": args.latent, "head": args.head, "timed_steps": timed,
+                   "epoch_steps": n_batches, "max_loss_difference": loss_gap, "epoch_ratio": ratio,
+                   **{f"{name}_padded_tokens_ratio": padding[name] for name in times},
+                   **{f"{name}_step_s": statistics.fmean(t) for name, t in times.items()},
+                   **{f"{name}_epoch_s": statistics.fmean(t) * n_batches for name, t in times.items()}}
+        Path(args.json).write_text(json.dumps(numbers, indent=1) + "\n")
 
 
 if __name__ == "__main__":

@@ -422,8 +422,11 @@ class TextVAE(nn.Module):
     Decoder: inputs "<eos>" (as start symbol) + words, targets words + "<eos>"; each input embedding is
     concatenated with z, the initial cell state is c₀ = W z and h₀ = tanh(c₀).
     log p(x|z) = Σ_{t < T_x} log softmax(W_o h_t)[x_t]; logits are computed for real tokens only.
-    Initialisation as the paper's code: U(−0.01, 0.01), embeddings U(−0.1, 0.1); heads keep their own
-    (β = 0, θ = 0, fixed γ). Word dropout replaces decoder inputs (not the start symbol) by `unk_id`.
+    Initialisation as the BN-VAE code: the decoder U(−0.01, 0.01), its embeddings U(−0.1, 0.1); the
+    encoder (embedding, LSTM, head Linear) keeps torch's defaults, as that code's Gaussian LSTM encoder
+    skips the uniform re-initialisation. It matters: under U(−0.01, 0.01) the pre-BN μ̃ starts with a
+    batch variance near 1e-9 ≪ ε = 1e-5, where the BN floor γ²·v/(v + ε) is ≈ 0 (trap T1). Heads keep
+    their own β = 0, θ = 0 and fixed γ. Word dropout replaces decoder inputs (not the start symbol) by `unk_id`.
     """
 
     def __init__(self, vocab_size: int, eos_id: int, latent: int = 32, embed: int = 256, hidden: int = 256,
@@ -444,11 +447,10 @@ class TextVAE(nn.Module):
         self._init_weights()
 
     def _init_weights(self) -> None:
-        for module in (self.enc_lstm, self.dec_lstm, self.init_cell, self.out, self.head.linear):
+        for module in (self.dec_lstm, self.init_cell, self.out):
             for p in module.parameters():
                 nn.init.uniform_(p, -0.01, 0.01)
-        for embedding in (self.enc_embed, self.dec_embed):
-            nn.init.uniform_(embedding.weight, -0.1, 0.1)
+        nn.init.uniform_(self.dec_embed.weight, -0.1, 0.1)
 
     def encode(self, batch: SentenceBatch) -> Posterior:
         states, _ = self.enc_lstm(self.enc_embed(batch.tokens))  # (B, T, H); causal, so padding after T_x is harmless

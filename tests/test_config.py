@@ -54,7 +54,7 @@ def test_every_config_key_is_documented():
     documented = set(re.findall(r"`([a-z_][a-z_0-9.]*)`", readme))
     config = merged("default")
     for key in leaf_keys(config):
-        article_key = key.split(".", 1)[1] if key.split(".")[0] in ("dimension_formula", "jl_lemma", "lion", "whitening") else key
+        article_key = key.split(".", 1)[1] if key.split(".")[0] in ("dimension_formula", "jl_lemma", "lion", "whitening", "vae_bn") else key
         assert key in documented or article_key in documented, f"config key {key} missing from config/README.md"
 
 
@@ -64,7 +64,8 @@ def test_claims_registry_is_valid_and_complete():
     ids = [c["id"] for c in claims["claims"]]
     assert len(ids) == len(set(ids))
     brief = ({f"dimension_formula.C4.{i}" for i in range(1, 6)} | {f"jl_lemma.C5.{i}" for i in range(1, 8)}
-             | {f"lion.C2.{i}" for i in range(1, 7)} | {f"whitening.C1.{i}" for i in range(1, 9)})
+             | {f"lion.C2.{i}" for i in range(1, 7)} | {f"whitening.C1.{i}" for i in range(1, 9)}
+             | {f"vae_bn.C3.{i}" for i in range(1, 5)})
     assert brief <= set(ids)  # every claim of the brief is registered
     for c in claims["claims"]:
         assert ("metrics" in c) != ("not_evaluated" in c["rule"]), c["id"]

@@ -10,7 +10,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 SNAKEMAKE = [sys.executable, "-m", "snakemake"]
-TARGETS = ["all", "dimension_formula", "jl_lemma", "lion", "whitening"]
+TARGETS = ["all", "dimension_formula", "jl_lemma", "lion", "whitening", "vae_bn"]
 TIERS = ["smoke", "default", "full"]
 
 
@@ -52,6 +52,14 @@ def test_bad_nested_value_names_the_key(tmp_path):
     bad.write_text("dimension_formula:\n  capacity:\n    target: circle\n")
     result = snakemake("-n", "--configfile", str(bad), check=False)
     assert result.returncode != 0 and "circle" in result.stderr + result.stdout
+
+
+def test_vae_seeds_must_name_defined_arms(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("vae_bn:\n  tasks:\n    ptb:\n      seeds: {ghost: 2}\n")
+    result = snakemake("-n", "vae_bn", "--configfile", str(bad), check=False)
+    assert result.returncode != 0 and "['ghost']" in result.stderr + result.stdout
+    assert "vae_bn.tasks.ptb.seeds" in result.stderr + result.stdout
 
 
 def test_every_claim_has_a_producer_and_a_figure():

@@ -12,6 +12,7 @@ ARTICLES = {  # article target → title in the report
     "jl_lemma": "The Johnson–Lindenstrauss lemma and its applications (kexue.fm 8679, 8706)",
     "lion": "Lion versus AdamW (kexue.fm 9473)",
     "whitening": "BERT-whitening with β, γ (kexue.fm 9079, 8069, 8321)",
+    "vae_bn": "VAE + BN against KL vanishing (kexue.fm 7381, arXiv 2004.12585)",
 }
 
 
@@ -179,3 +180,16 @@ def whitening_checks(encoder, pooling, task) -> str:
 wildcard_constraints:
     N=r"\d+",
     seed=r"\d+",
+
+
+# ---- VAE + BN (workflow/rules/vae_bn.smk): one training run per (task, arm, seed)
+
+
+def vae_runs(task) -> list:
+    """The metrics files of every run of a task: each arm it names, at seeds 0 … n−1."""
+    t = config["vae_bn"]["tasks"][task]
+    unknown = sorted(set(t["seeds"]) - set(config["vae_bn"]["arms"]))
+    if unknown:
+        raise WorkflowError(f"config vae_bn.tasks.{task}.seeds names arms that vae_bn.arms does not define: {unknown}")
+    return [f"{W}/vae_bn/runs/{task}/{arm}_s{seed}/metrics.json"
+            for arm, n in t["seeds"].items() for seed in range(n)]

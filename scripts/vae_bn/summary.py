@@ -1,0 +1,37 @@
+"""Per task: every run's held-out metrics, the per-arm means, and the numbers claims C3.1–C3.4 are decided on."""
+from pathlib import Path
+
+import pandas as pd
+
+from kexue import vae_training
+from kexue.jobs import Job, read_json, write_atomic
+
+job = Job(snakemake)
+roles, task = snakemake.params.roles, snakemake.wildcards.task
+records = [read_json(p) for p in snakemake.input.runs]
+runs = pd.DataFrame([{"arm": r["arm"], "head": r["head"], "seed": r["seed"], "nominal_floor": r["nominal_floor"],
+                      "steps": r["steps"], "violations": r["violations"], **r["test"]} for r in records])
+numeric = ["kl", "nominal_floor", "active_units", "mi", "neg_elbo", "nll"] + (["ppl"] if "ppl" in runs else [])
+arms = runs.groupby("arm", sort=False)[numeric].agg(["mean", "std"])
+arms.columns = [f"{c}_{stat}" for c, stat in arms.columns]
+arms.insert(0, "seeds", runs.groupby("arm", sort=False).size())
+job.table(snakemake.output.runs_table, runs)
+job.table(snakemake.output.arms_table, arms.reset_index())
+
+su_runs = [r for r in records if r["moments"]]
+job.metrics(snakemake.output.metrics, {
+    "task": task,
+    "c3_1": {"violations": int(runs["violations"].sum()), "steps": int(runs["steps"].sum()), "runs": len(runs),
+             "nominal_checked_steps": sum(r["nominal_checked_steps"] for r in records),
+             "min_floor_margin": min(r["min_floor_margin"] for r in records)},
+    # Su's head only: the largest error of each identity over all steps of all its runs
+    "c3_2": {key: max(r["moments"][key] for r in su_runs) for key in (su_runs[0]["moments"] if su_runs else [])}
+            | {"runs": len(su_runs)},
+    "c3_3": vae_training.collapse_metrics(runs, roles["vanilla"], roles["bn"]),
+    "c3_4": vae_training.bn_vs_ln_metrics(runs, **roles["bn_vs_ln"]),
+    "arms": arms.reset_index().to_dict("records"),
+})
+
+# the training runs' cost, in Snakemake's benchmark columns, for the report's runtime table
+usage = pd.DataFrame([r["usage"] | {"run": Path(p).parent.name} for p, r in zip(snakemake.input.runs, records)])
+write_atomic(snakemake.output.usage, lambda tmp: usage.to_csv(tmp, sep="\t", index=False))
