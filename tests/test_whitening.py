@@ -266,3 +266,47 @@ def test_rotation_keeps_spearman_exactly_with_tied_pairs():
     rotated = cosine_scores(apply_whitening(w, a), apply_whitening(w, b))
     assert np.abs(rotated - raw).max() < 1e-12
     assert spearman_x100(rotated, gold) == spearman_x100(raw, gold)
+
+
+# --------------------------------------------------------------------------- 8069's BERT rows (C1.5, C1.6)
+
+
+def abc_rows(encoder, k0, tasks, pooling="first-last-avg", coverage="full"):
+    return [dict(encoder=encoder, pooling=pooling, task=t, d=3 * k0, k0=k0, a=a, b=b, c=c, coverage=coverage,
+                 task_score="test split") for t, (a, b, c) in tasks.items()]
+
+
+def test_article_rows_stand_ins_missing_models_and_excluded_subsets():
+    import pandas as pd
+
+    white = pd.DataFrame(abc_rows("bert-base", 256, {"stsb": (59.0, 71.0, 71.5), "sickr": (63.0, 61.0, 62.0)})
+                         + abc_rows("bert-base", 256, {"stsb": (20.0, 60.0, 61.0)}, pooling="cls")
+                         + abc_rows("bert-base", 256, {"sts12": (57.0, 62.0, 63.0)}, coverage="mirror subset")
+                         + abc_rows("tiny", 12, {"stsb": (5.0, 6.0, 4.0)}))
+    encoders = {"bert-base": {"model": "google-bert/bert-base-uncased", "article_model": "bert-base-uncased"},
+                "tiny": {"random_bert": {"seed": 0}, "article_model": "bert-large-uncased"},
+                "glove": {}}
+    rows = whitening.article_rows(white, encoders)
+    assert set(rows) == {"base", "large"} and not rows["base"]["stand_in"] and rows["large"]["stand_in"]
+    assert rows["base"]["tasks"]["stsb"]["a"] == 59.0  # first-last-avg, not the cls row
+    c15 = whitening.stsb_abc(rows)
+    assert c15["base"] == {"a": 59.0, "b": 71.0, "c": 71.5, "c_minus_b": 0.5, "k": 256, "encoder": "bert-base",
+                           "stand_in": False}
+    assert c15["large"]["c_minus_b"] == -2.0 and c15["stand_in"] and c15["missing"] == []
+    c16 = whitening.flow_comparison(rows)
+    assert c16["c"] == {"stsb": 71.5, "sickr": 62.0} and c16["excluded"] == {"sts12": "mirror subset"}
+    assert not c16["stand_in"]
+    # without the article's models: the claim keys stay absent, the reason is listed
+    none = whitening.article_rows(white, {"glove": {}})
+    assert whitening.stsb_abc(none)["missing"] == ["bert-base-uncased", "bert-large-uncased"]
+    assert "base" not in whitening.stsb_abc(none) and "c" not in whitening.flow_comparison(none)
+
+
+def test_article_rows_need_the_article_k_for_the_real_models():
+    import pandas as pd
+
+    white = pd.DataFrame(abc_rows("bert-large", 256, {"stsb": (59.0, 71.0, 71.5)}))
+    with pytest.raises(ValueError, match="384"):
+        whitening.article_rows(white, {"bert-large": {"model": "bert-large-uncased", "article_model": "bert-large-uncased"}})
+    # a stand-in is not held to it
+    assert whitening.article_rows(white, {"bert-large": {"model": "some/other", "article_model": "bert-large-uncased"}})

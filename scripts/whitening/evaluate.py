@@ -34,6 +34,10 @@ if len(subsets) > 1:
     groups.update({f"subset:{s}": subset == s for s in subsets})
 
 
+TASK_SCORE = (f"pair-weighted mean over {len(subsets)} subsets" if len(subsets) > 1
+              else "test split" if "split:test" in groups else "all pairs, pooled")
+
+
 def task_score(frame: pd.DataFrame) -> pd.DataFrame:
     """Rows with group "task": the test split, or the pair-weighted mean over subsets."""
     keys = ["beta", "gamma", "k"]
@@ -96,5 +100,5 @@ job.table(snakemake.output.scores, grid)
 write_json(snakemake.output.checks, {
     "encoder": snakemake.wildcards.encoder, "pooling": pooling, "task": task, "d": d, "k0": k0,
     "n_pairs": int(n), "n_sentences": int(x.shape[0]), "source": str(cache["source"]),
-    "coverage": str(cache["coverage"]), "model": str(cache["model"]),
+    "coverage": str(cache["coverage"]), "task_score": TASK_SCORE, "model": str(cache["model"]),
     "c1_1": c1_1, "c1_1b": c1_1b, "tuning": tuning, "provenance": job.record()})
