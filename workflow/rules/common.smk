@@ -161,6 +161,21 @@ def whitening_rows() -> list:
     return [(e, p, t) for e, spec in encoders.items() for t in spec["tasks"] for p in spec["poolings"]]
 
 
+def whitening_loader(encoder) -> dict:
+    """The settings that decide an encoder's vectors (its `model` or `random_bert`): the encoding jobs'
+    params, so that editing its poolings, ks or tasks never re-encodes."""
+    spec = config["whitening"]["encoders"][encoder]
+    return {key: spec[key] for key in ("model", "random_bert") if key in spec}
+
+
+def whitening_model_input(encoder) -> dict:
+    """{"model": folder} for an entry with `random_bert` (built by rule whitening_random_bert), else {}."""
+    spec = config["whitening"]["encoders"][encoder]
+    if "random_bert" in spec and "model" in spec:
+        raise WorkflowError(f"config whitening.encoders.{encoder}: give `model` or `random_bert`, not both")
+    return {"model": f"{W}/whitening/models/{encoder}"} if "random_bert" in spec else {}
+
+
 def whitening_embeddings(encoder, task) -> str:
     """The cached vectors of every target sentence of a task, all poolings of the encoder (.npz)."""
     return f"{W}/whitening/embeddings/{encoder}/{task}.npz"
