@@ -74,6 +74,7 @@ def claim_metrics(article: str) -> list:
 
 ARTICLE_OUTPUTS = {}  # article → its tables and figures, filled in by each article's rule file
 ARTICLE_BENCHMARKS = {}  # article → its jobs' benchmark files, for the report's runtime table
+ARTICLE_REPORT_SECTIONS = {}  # article → metrics files whose "report" entry (title, rows) the report shows
 
 
 def article_targets() -> list:

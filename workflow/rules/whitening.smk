@@ -30,6 +30,8 @@ ARTICLE_OUTPUTS["whitening"] = [
     f"{WHITENING_OUT}/metrics/throughput.json",
 ]
 
+ARTICLE_REPORT_SECTIONS["whitening"] = [f"{WHITENING_OUT}/metrics/throughput.json"]
+
 ARTICLE_BENCHMARKS["whitening"] = [
     *(benchmark("whitening", f"encode_{e}_{t}") for e, t in WHITENING_ENCODINGS),
     *(benchmark("whitening", f"evaluate_{e}_{p}_{t}") for e, p, t in WHITENING_ROWS),
