@@ -215,6 +215,23 @@ def whitening_grid(fit_x: np.ndarray, a: np.ndarray, b: np.ndarray, gold: np.nda
     return pd.DataFrame(rows, columns=["beta", "gamma", "k", "group", "n_pairs", "spearman"])
 
 
+# --------------------------------------------------------------------------- fitting corpora
+
+
+def split_vectors(x: np.ndarray, split: np.ndarray, which: str) -> np.ndarray:
+    """Both sides of one split's pairs, from a cache laid out as [sentence1 of every pair; sentence2 of
+    every pair] (kexue.sts.target_sentences), duplicates kept (T11): a separate fitting corpus, such as
+    STS-B train for the statistics of the other tasks, instead of the "target" sentences."""
+    split = np.asarray(split)
+    n = split.size
+    if x.shape[0] != 2 * n:
+        raise ValueError(f"expected 2 × {n} vectors (both sides of {n} pairs), got {x.shape[0]}")
+    rows = split == which
+    if not rows.any():
+        raise ValueError(f"no '{which}' pairs to fit on (splits present: {', '.join(sorted(set(split.tolist())))})")
+    return np.concatenate([x[:n][rows], x[n:][rows]])
+
+
 # --------------------------------------------------------------------------- 8069's BERT rows (C1.5, C1.6)
 
 # The article's models, the names the metrics give them, and the reduced k it reports (T12: 768 → 256,

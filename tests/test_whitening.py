@@ -310,3 +310,13 @@ def test_article_rows_need_the_article_k_for_the_real_models():
         whitening.article_rows(white, {"bert-large": {"model": "bert-large-uncased", "article_model": "bert-large-uncased"}})
     # a stand-in is not held to it
     assert whitening.article_rows(white, {"bert-large": {"model": "some/other", "article_model": "bert-large-uncased"}})
+
+
+def test_split_vectors_takes_both_sides_of_one_split():
+    x = np.arange(12.0).reshape(6, 2)  # 3 pairs: rows 0-2 are sentence1, rows 3-5 sentence2
+    split = np.array(["train", "test", "train"])
+    assert whitening.split_vectors(x, split, "train").tolist() == [[0, 1], [4, 5], [6, 7], [10, 11]]
+    with pytest.raises(ValueError, match="splits present: test, train"):
+        whitening.split_vectors(x, split, "dev")
+    with pytest.raises(ValueError, match="both sides"):
+        whitening.split_vectors(x[:5], split, "train")

@@ -177,6 +177,12 @@ def whitening_model_input(encoder) -> dict:
     return {"model": f"{W}/whitening/models/{encoder}"} if "random_bert" in spec else {}
 
 
+def whitening_fit_corpora() -> list:
+    """(name, task, split) of every fitting corpus of whitening.fit other than "target": a name is
+    <task>-<split>, e.g. stsb-train, whose vectors come from that task's cache."""
+    return [(name, *name.rsplit("-", 1)) for name in config["whitening"]["fit"] if name != "target"]
+
+
 def whitening_embeddings(encoder, task) -> str:
     """The cached vectors of every target sentence of a task, all poolings of the encoder (.npz)."""
     return f"{W}/whitening/embeddings/{encoder}/{task}.npz"

@@ -7,7 +7,8 @@
 #              last-avg, first-last-avg from one forward pass), cached as .npz in the work dir; only
 #              the loader settings are its params, so poolings, ks and grids never re-encode
 #   evaluate   one job per (encoder, pooling, task), reading the cache: Spearman × 100 of every (β, γ, k)
-#              cell per split and subset, target statistics, plus the C1.1/C1.1b checks and the C1.7
+#              cell per split and subset, target statistics (and those of whitening.fit's other corpora,
+#              a split of another task's cache), plus the C1.1/C1.1b checks and the C1.7
 #              tuning grid; the (β, γ) grid is a parameter of this rule only, so changing it reruns
 #              evaluations, never encodings
 #   summary    the claim metrics (C1.1–C1.8) and every grid cell → results/whitening/metrics/
@@ -101,7 +102,9 @@ rule whitening_evaluate:
     """Spearman × 100 of every (β, γ, k) cell on every split and subset (target statistics), the
     algebra checks of C1.1/C1.1b and, on the tuning task, the C1.7 grid."""
     input:
-        lambda wc: whitening_embeddings(wc.encoder, wc.task),
+        cache=lambda wc: whitening_embeddings(wc.encoder, wc.task),
+        # whitening.fit's other corpora: the caches of the tasks they are a split of (encoded once)
+        corpora=lambda wc: [whitening_embeddings(wc.encoder, task) for _, task, _ in whitening_fit_corpora()],
     output:
         scores=f"{W}/whitening/scores/{{encoder}}/{{pooling}}/{{task}}.csv",
         checks=f"{W}/whitening/scores/{{encoder}}/{{pooling}}/{{task}}.json",
@@ -110,6 +113,7 @@ rule whitening_evaluate:
         gammas=WHITENING["gammas"],
         ks=lambda wc: WHITENING["encoders"][wc.encoder]["ks"],
         tune=lambda wc: WHITENING["tune"] if wc.task == WHITENING["tune"]["task"] else None,
+        fit=WHITENING["fit"],
         eig_floor=WHITENING["eig_floor"],
     log:
         f"{W}/logs/whitening/evaluate_{{encoder}}_{{pooling}}_{{task}}.log",
