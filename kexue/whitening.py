@@ -297,3 +297,22 @@ def flow_comparison(rows: Mapping[str, dict]) -> dict:
             "k": base["k"], "encoder": base["encoder"], "stand_in": base["stand_in"],
             "task_score": {t: v["task_score"] for t, v in full.items()},
             "excluded": {t: v["coverage"] for t, v in base["tasks"].items() if v["coverage"] != "full"}}
+
+
+def sickr_drop(white: pd.DataFrame, rows: Mapping[str, dict]) -> dict:
+    """C1.8: c − a on SICK-R (β = γ = 1, k0) per row of the a/b/c table, and the one the claim is decided
+    on, "c_minus_a_sickr": bert-base-uncased first-last-avg when the run has it (not a stand-in), else a
+    proxy, the largest c − a over the unsupervised rows (absent when there are none)."""
+    sick = white[white["task"] == "sickr"]
+    out = {f"c_minus_a_{r['encoder']}_{r['pooling'].replace('-', '_')}": float(r["c"] - r["a"])
+           for r in sick.to_dict(orient="records")}
+    base = rows.get("base")
+    if base is not None and not base["stand_in"] and "sickr" in base["tasks"]:
+        task = base["tasks"]["sickr"]
+        out.update(label=f"{base['model']} first-last-avg, k0 = {base['k']}", c_minus_a_sickr=float(task["c"] - task["a"]))
+        return out
+    out["label"] = "proxy: the unsupervised rows (GloVe-50d average in the default tier) for BERT-base first-last-avg"
+    unsupervised = sick[~sick["supervised"].astype(bool)]
+    if len(unsupervised):
+        out["c_minus_a_sickr"] = float((unsupervised["c"] - unsupervised["a"]).max())
+    return out

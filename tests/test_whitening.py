@@ -320,3 +320,23 @@ def test_split_vectors_takes_both_sides_of_one_split():
         whitening.split_vectors(x, split, "dev")
     with pytest.raises(ValueError, match="both sides"):
         whitening.split_vectors(x[:5], split, "train")
+
+
+def test_sickr_drop_uses_bert_base_when_present_else_the_unsupervised_proxy():
+    import pandas as pd
+
+    rows = [dict(encoder="bert-base", pooling="first-last-avg", task="sickr", d=768, k0=256, a=63.75, b=61.0, c=62.25,
+                 coverage="full", task_score="test split", supervised=False),
+            dict(encoder="glove", pooling="avg", task="sickr", d=50, k0=16, a=50.0, b=55.0, c=53.0,
+                 coverage="full", task_score="test split", supervised=False),
+            dict(encoder="minilm", pooling="cls", task="sickr", d=384, k0=128, a=70.0, b=66.0, c=60.0,
+                 coverage="full", task_score="test split", supervised=True)]
+    white = pd.DataFrame(rows)
+    real = {"bert-base": {"model": "bert-base-uncased", "article_model": "bert-base-uncased", "supervised": False}}
+    drop = whitening.sickr_drop(white, whitening.article_rows(white, real))
+    assert drop["c_minus_a_sickr"] == pytest.approx(-1.5) and drop["label"].startswith("bert-base-uncased")
+    assert drop["c_minus_a_glove_avg"] == pytest.approx(3.0) and drop["c_minus_a_minilm_cls"] == pytest.approx(-10.0)
+    stand_in = {"bert-base": {"random_bert": {}, "article_model": "bert-base-uncased", "supervised": False}}
+    proxy = whitening.sickr_drop(white, whitening.article_rows(white, stand_in))
+    assert proxy["c_minus_a_sickr"] == pytest.approx(3.0) and proxy["label"].startswith("proxy")  # max over unsupervised
+    assert "c_minus_a_sickr" not in whitening.sickr_drop(white[white.supervised], {})
