@@ -19,6 +19,9 @@ job = Job(snakemake)
 p = job.params
 pooling, task = snakemake.wildcards.pooling, snakemake.wildcards.task
 cache = np.load(snakemake.input.cache)
+if f"x_{pooling}" not in cache.files:
+    raise SystemExit(f"encoder {snakemake.wildcards.encoder} has no pooling '{pooling}' (its cache holds "
+                     f"{', '.join(f[2:] for f in cache.files if f.startswith('x_'))}): fix whitening.encoders")
 x = cache[f"x_{pooling}"].astype(np.float64)
 gold, split, subset = cache["score"], cache["split"], cache["subset"]
 n = gold.size
