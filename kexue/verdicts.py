@@ -9,8 +9,12 @@ A rule compares an observed metric with a reference:
               `threshold` → reproduced, wholly failing → not_reproduced, straddling → inconclusive
 A claim has one rule or `all_of` several (all pass → reproduced, some → partially, none →
 not_reproduced; a part marked `required: true` that does not pass gives its own verdict instead of
-partially), and optionally `inconclusive_when` (a boolean metric that voids the test).
-A claim that cannot be tested here says so with `not_evaluated: <reason>` and is inconclusive.
+partially; a part marked `optional: true` is skipped when its key is absent, e.g. a task only some
+data sources cover), and optionally `inconclusive_when` (a boolean metric that voids the test).
+A claim that cannot be tested here says so with `not_evaluated: <reason>` and is inconclusive. A rule
+with `if_absent: <reason>` is tested when its metric keys exist and is inconclusive ("not evaluated",
+with the reason and the missing key) when the metrics file lacks one: for claims that only some tiers
+can test (the whitening brief's BERT rows need hub models), decided by the run, not by hand.
 """
 import math
 
@@ -90,9 +94,13 @@ def decide(claim: dict, metrics: dict) -> dict:
     rule = claim["rule"]
     if "not_evaluated" in rule:
         return {"verdict": "inconclusive", "ours": "not evaluated", "evidence": rule["not_evaluated"]}
-    parts = rule.get("all_of", [rule])
     try:
-        results = [(p["key"], lookup(metrics, p["key"])) for p in parts]
+        parts, results, skipped = _present_parts(rule, metrics)
+    except KeyError as err:
+        if "if_absent" in rule:
+            return {"verdict": "inconclusive", "ours": "not evaluated", "evidence": f"{rule['if_absent']} ({err.args[0]})"}
+        return {"verdict": "error", "ours": "", "evidence": f"KeyError: {err}"}
+    try:
         checks = [check(p, value) for p, (_, value) in zip(parts, results)]
         void = rule.get("inconclusive_when")
         voided = bool(void) and bool(lookup(metrics, void["key"]))
@@ -113,10 +121,28 @@ def decide(claim: dict, metrics: dict) -> dict:
         verdict = "inconclusive"
     else:
         verdict = "not_reproduced"
-    evidence = "; ".join(f"{key} = {e} → {v}" for (key, _), (v, e) in zip(results, checks))
+    evidence = "; ".join([f"{key} = {e} → {v}" for (key, _), (v, e) in zip(results, checks)]
+                         + [f"{key} absent (optional part, skipped)" for key in skipped])
     if voided:
         evidence = f"{void['why']} ({void['key']} is true); " + evidence
     return {"verdict": verdict, "ours": ours, "evidence": evidence}
+
+
+def _present_parts(rule: dict, metrics: dict) -> tuple[list, list, list]:
+    """(parts, [(key, observed)], skipped keys): a part marked `optional: true` whose key is absent is
+    skipped; any other absent key raises KeyError (and so does a rule left with no part at all)."""
+    parts, results, skipped = [], [], []
+    for part in rule.get("all_of", [rule]):
+        try:
+            results.append((part["key"], lookup(metrics, part["key"])))
+            parts.append(part)
+        except KeyError:
+            if not part.get("optional"):
+                raise
+            skipped.append(part["key"])
+    if not parts:
+        raise KeyError(f"every part is optional and absent ({', '.join(skipped)})")
+    return parts, results, skipped
 
 
 def format_value(value) -> str:

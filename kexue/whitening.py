@@ -213,3 +213,106 @@ def whitening_grid(fit_x: np.ndarray, a: np.ndarray, b: np.ndarray, gold: np.nda
             rows.append(dict(beta=beta, gamma=gamma, k=k, group=name, n_pairs=int(gold[index].size),
                              spearman=spearman_x100(cos[index], gold[index])))
     return pd.DataFrame(rows, columns=["beta", "gamma", "k", "group", "n_pairs", "spearman"])
+
+
+# --------------------------------------------------------------------------- fitting corpora
+
+
+def split_vectors(x: np.ndarray, split: np.ndarray, which: str) -> np.ndarray:
+    """Both sides of one split's pairs, from a cache laid out as [sentence1 of every pair; sentence2 of
+    every pair] (kexue.sts.target_sentences), duplicates kept (T11): a separate fitting corpus, such as
+    STS-B train for the statistics of the other tasks, instead of the "target" sentences."""
+    split = np.asarray(split)
+    n = split.size
+    if x.shape[0] != 2 * n:
+        raise ValueError(f"expected 2 × {n} vectors (both sides of {n} pairs), got {x.shape[0]}")
+    rows = split == which
+    if not rows.any():
+        raise ValueError(f"no '{which}' pairs to fit on (splits present: {', '.join(sorted(set(split.tolist())))})")
+    return np.concatenate([x[:n][rows], x[n:][rows]])
+
+
+# --------------------------------------------------------------------------- 8069's BERT rows (C1.5, C1.6)
+
+# The article's models, the names the metrics give them, and the reduced k it reports (T12: 768 → 256,
+# 1024 → 384). A config entry stands for one of them with `article_model`; if its own weights are not
+# that model (a random BERT, another checkpoint) it is a stand-in and its rows only exercise the code.
+ARTICLE_MODELS = {"bert-base-uncased": ("base", 256), "bert-large-uncased": ("large", 384)}
+
+
+def is_stand_in(spec: Mapping) -> bool:
+    """True unless the entry loads the model it stands for (hub name, with or without 'google-bert/')."""
+    model = str(spec.get("model") or "")
+    return "random_bert" in spec or model.removeprefix("google-bert/") != spec["article_model"]
+
+
+def article_rows(white: pd.DataFrame, encoders: Mapping[str, Mapping]) -> dict[str, dict]:
+    """The first-last-avg rows (8069's pooling, P4) of the entries that stand for an article model, from
+    the a/b/c table at β = γ = 1 (columns encoder, pooling, task, d, k0, a, b, c, coverage, task_score):
+    {"base": {"encoder", "model", "stand_in", "k", "tasks": {task: {a, b, c, coverage, task_score}}}}.
+    c is at the entry's k0, which must be the article's k (256, 384) unless the entry is a stand-in."""
+    rows = {}
+    for encoder, spec in encoders.items():
+        if "article_model" not in spec:
+            continue
+        role, article_k = ARTICLE_MODELS[spec["article_model"]]
+        if role in rows:
+            raise ValueError(f"two encoder entries stand for {spec['article_model']}: {rows[role]['encoder']}, {encoder}")
+        part = white[(white["encoder"] == encoder) & (white["pooling"] == "first-last-avg")]
+        if part.empty:
+            continue
+        stand_in, k = is_stand_in(spec), int(part["k0"].iloc[0])
+        if not stand_in and k != article_k:
+            raise ValueError(f"encoder {encoder} stands for {spec['article_model']}, reported at k = {article_k}: "
+                             f"its ks must list {article_k} second (the reduced k0), not {k}")
+        tasks = {r["task"]: {key: r[key] for key in ("a", "b", "c", "coverage", "task_score")}
+                 for r in part.to_dict(orient="records")}
+        rows[role] = {"encoder": encoder, "model": spec["article_model"], "stand_in": stand_in, "k": k, "tasks": tasks}
+    return rows
+
+
+def stsb_abc(rows: Mapping[str, dict]) -> dict:
+    """C1.5: per article model, a (no whitening), b (k = d), c (k0) on the STS-B test split and c − b;
+    models without an STS-B row are listed under "missing" (their keys stay absent)."""
+    out = {"task": "stsb (test split), first-last-avg, target statistics, β = γ = 1",
+           "stand_in": any(r["stand_in"] for r in rows.values()),
+           "missing": [m for m, (role, _) in ARTICLE_MODELS.items() if "stsb" not in rows.get(role, {}).get("tasks", {})]}
+    for role, row in rows.items():
+        if "stsb" in row["tasks"]:
+            t = row["tasks"]["stsb"]
+            out[role] = {"a": t["a"], "b": t["b"], "c": t["c"], "c_minus_b": t["c"] - t["b"], "k": row["k"],
+                         "encoder": row["encoder"], "stand_in": row["stand_in"]}
+    return out
+
+
+def flow_comparison(rows: Mapping[str, dict]) -> dict:
+    """C1.6: BERT-base whitening at k0 (c) per task, for comparison with BERT-flow (target) in the
+    registry. Tasks whose source lacks some subsets (the mirror's STS12, STS13) are left out, under
+    "excluded", since their averages are not the paper's; absent entirely without a bert-base row."""
+    base = rows.get("base")
+    if base is None:
+        return {"missing": ["bert-base-uncased (first-last-avg)"]}
+    full = {t: v for t, v in base["tasks"].items() if v["coverage"] == "full"}
+    return {"c": {t: v["c"] for t, v in full.items()}, "a": {t: v["a"] for t, v in full.items()},
+            "k": base["k"], "encoder": base["encoder"], "stand_in": base["stand_in"],
+            "task_score": {t: v["task_score"] for t, v in full.items()},
+            "excluded": {t: v["coverage"] for t, v in base["tasks"].items() if v["coverage"] != "full"}}
+
+
+def sickr_drop(white: pd.DataFrame, rows: Mapping[str, dict]) -> dict:
+    """C1.8: c − a on SICK-R (β = γ = 1, k0) per row of the a/b/c table, and the one the claim is decided
+    on, "c_minus_a_sickr": bert-base-uncased first-last-avg when the run has it (not a stand-in), else a
+    proxy, the largest c − a over the unsupervised rows (absent when there are none)."""
+    sick = white[white["task"] == "sickr"]
+    out = {f"c_minus_a_{r['encoder']}_{r['pooling'].replace('-', '_')}": float(r["c"] - r["a"])
+           for r in sick.to_dict(orient="records")}
+    base = rows.get("base")
+    if base is not None and not base["stand_in"] and "sickr" in base["tasks"]:
+        task = base["tasks"]["sickr"]
+        out.update(label=f"{base['model']} first-last-avg, k0 = {base['k']}", c_minus_a_sickr=float(task["c"] - task["a"]))
+        return out
+    out["label"] = "proxy: the unsupervised rows (GloVe-50d average in the default tier) for BERT-base first-last-avg"
+    unsupervised = sick[~sick["supervised"].astype(bool)]
+    if len(unsupervised):
+        out["c_minus_a_sickr"] = float((unsupervised["c"] - unsupervised["a"]).max())
+    return out

@@ -47,6 +47,14 @@ def test_schema_rejects_unknown_and_bad_values():
     bad["jl_lemma"]["projection"]["epsilons"] = [1.5]  # JL needs 0 < ε < 1
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(bad, schema)
+    both = merged("smoke")
+    both["whitening"]["encoders"]["tiny-bert"]["model"] = "bert-base-uncased"  # and random_bert
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(both, schema)
+    no_target = merged("default")
+    no_target["whitening"]["fit"] = ["stsb-train"]  # the claims need target statistics
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(no_target, schema)
 
 
 def test_every_config_key_is_documented():

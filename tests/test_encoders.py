@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from kexue.encoders import (POOLINGS, encode_for_whitening, encode_glove, encode_transformer, encode_use, glove_tokens,
+from kexue.encoders import (POOLINGS, build_random_bert, encode_for_whitening, encode_glove, encode_transformer, encode_use, glove_tokens,
                             load_glove, load_minilm, load_transformer, load_use, masked_mean)
 from kexue.whitening import cosine_scores, spearman_x100
 
@@ -24,16 +24,8 @@ SENTENCES = ["the cat sat on the mat .", "a dog ran", "the big red dogs ran fast
 def tiny_bert_folder(tmp_path_factory):
     """A randomly initialised 3-layer BERT and a WordPiece tokenizer on a 20-word vocabulary. Weights
     drawn at std 0.5 (BERT uses 0.02) make each block change the hidden states visibly."""
-    from transformers import BertConfig, BertModel, BertTokenizer
-
     folder = tmp_path_factory.mktemp("tiny-bert")
-    (folder / "vocab.txt").write_text("\n".join(VOCAB) + "\n", encoding="utf-8")
-    BertTokenizer.from_pretrained(str(folder)).save_pretrained(str(folder))
-    torch.manual_seed(0)
-    config = BertConfig(vocab_size=len(VOCAB), hidden_size=16, num_hidden_layers=3, num_attention_heads=2,
-                        intermediate_size=32, max_position_embeddings=64, initializer_range=0.5)
-    BertModel(config).save_pretrained(str(folder))
-    return folder
+    return build_random_bert(folder, VOCAB, hidden_size=16, layers=3, heads=2, seed=0, initializer_range=0.5)
 
 
 @pytest.fixture(scope="module")
@@ -128,6 +120,20 @@ def test_pipeline_entry_point_with_a_local_model_folder(tiny_bert_folder):
         encode_for_whitening("bert-base", spec, SENTENCES, ["avg"])
     with pytest.raises(ValueError, match="unknown encoder"):
         encode_for_whitening("bert-base", {}, SENTENCES, ["cls"])
+
+
+def test_random_bert_stand_in_is_reproducible_and_uses_the_uncased_vocabulary(tmp_path):
+    """The smoke tier's stand-in for bert-base-uncased: MiniLM's uncased WordPiece vocabulary, and the
+    same seed gives the same weights (so its cached encodings stay valid across rebuilds)."""
+    first = load_transformer(build_random_bert(tmp_path / "a", seed=3))
+    again = load_transformer(build_random_bert(tmp_path / "b", seed=3))
+    other = load_transformer(build_random_bert(tmp_path / "c", seed=4))
+    assert len(first.tokenizer) == 30522 and first.dim == 32
+    assert first.tokenizer.tokenize("The CAT sat") == ["the", "cat", "sat"]  # uncased
+    weights = [m.model.embeddings.word_embeddings.weight for m in (first, again, other)]
+    assert torch.equal(weights[0], weights[1]) and not torch.equal(weights[0], weights[2])
+    with pytest.raises(ValueError, match="multiple of heads"):
+        build_random_bert(tmp_path / "d", hidden_size=30, heads=4)
 
 
 # --------------------------------------------------------------------------- MiniLM

@@ -87,3 +87,28 @@ def test_not_evaluated_is_inconclusive():
 def test_ours_shows_the_chosen_key():
     outcome = decide(claim({"key": "a", "at_most": 1}, ours="b"), {"a": 0.5, "b": {"100": 7}})
     assert outcome["ours"] == "100: 7"
+
+
+def test_if_absent_is_not_evaluated_only_when_a_key_is_missing():
+    rule = {"all_of": [{"key": "c.a", "at_least": 0}, {"key": "c.b", "below": 0}], "if_absent": "needs the hub"}
+    absent = decide(claim(rule), {"c": {"missing_rows": ["bert-base"]}})
+    assert absent["verdict"] == "inconclusive" and absent["ours"] == "not evaluated"
+    assert absent["evidence"].startswith("needs the hub") and "c.a" in absent["evidence"]
+    assert decide(claim(rule), {"c": {"a": 1, "b": -1}})["verdict"] == "reproduced"
+    assert decide(claim(rule), {"c": {"a": -1, "b": 1}})["verdict"] == "not_reproduced"
+    simple = {"key": "x", "at_most": 1, "if_absent": "needs the hub"}
+    assert decide(claim(simple), {})["verdict"] == "inconclusive"
+    assert decide(claim(simple), {"x": 2})["verdict"] == "not_reproduced"
+    # a wrong value type is still an error, not "not evaluated"
+    assert decide(claim(simple), {"x": "text"})["verdict"] == "error"
+
+
+def test_optional_part_is_skipped_only_when_absent():
+    rule = {"all_of": [{"key": "a", "at_least": 0}, {"key": "b", "at_least": 0, "optional": True}]}
+    skipped = decide(claim(rule), {"a": 1})
+    assert skipped["verdict"] == "reproduced" and "b absent (optional part, skipped)" in skipped["evidence"]
+    assert decide(claim(rule), {"a": 1, "b": -1})["verdict"] == "partially"  # present: it counts
+    assert decide(claim(rule), {"b": 1})["verdict"] == "error"  # a non-optional key is still required
+    lonely = {"all_of": [{"key": "a", "at_least": 0, "optional": True}, {"key": "b", "at_least": 0, "optional": True}],
+              "if_absent": "needs the full tier"}
+    assert decide(claim(lonely), {})["verdict"] == "inconclusive"

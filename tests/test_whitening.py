@@ -266,3 +266,77 @@ def test_rotation_keeps_spearman_exactly_with_tied_pairs():
     rotated = cosine_scores(apply_whitening(w, a), apply_whitening(w, b))
     assert np.abs(rotated - raw).max() < 1e-12
     assert spearman_x100(rotated, gold) == spearman_x100(raw, gold)
+
+
+# --------------------------------------------------------------------------- 8069's BERT rows (C1.5, C1.6)
+
+
+def abc_rows(encoder, k0, tasks, pooling="first-last-avg", coverage="full"):
+    return [dict(encoder=encoder, pooling=pooling, task=t, d=3 * k0, k0=k0, a=a, b=b, c=c, coverage=coverage,
+                 task_score="test split") for t, (a, b, c) in tasks.items()]
+
+
+def test_article_rows_stand_ins_missing_models_and_excluded_subsets():
+    import pandas as pd
+
+    white = pd.DataFrame(abc_rows("bert-base", 256, {"stsb": (59.0, 71.0, 71.5), "sickr": (63.0, 61.0, 62.0)})
+                         + abc_rows("bert-base", 256, {"stsb": (20.0, 60.0, 61.0)}, pooling="cls")
+                         + abc_rows("bert-base", 256, {"sts12": (57.0, 62.0, 63.0)}, coverage="mirror subset")
+                         + abc_rows("tiny", 12, {"stsb": (5.0, 6.0, 4.0)}))
+    encoders = {"bert-base": {"model": "google-bert/bert-base-uncased", "article_model": "bert-base-uncased"},
+                "tiny": {"random_bert": {"seed": 0}, "article_model": "bert-large-uncased"},
+                "glove": {}}
+    rows = whitening.article_rows(white, encoders)
+    assert set(rows) == {"base", "large"} and not rows["base"]["stand_in"] and rows["large"]["stand_in"]
+    assert rows["base"]["tasks"]["stsb"]["a"] == 59.0  # first-last-avg, not the cls row
+    c15 = whitening.stsb_abc(rows)
+    assert c15["base"] == {"a": 59.0, "b": 71.0, "c": 71.5, "c_minus_b": 0.5, "k": 256, "encoder": "bert-base",
+                           "stand_in": False}
+    assert c15["large"]["c_minus_b"] == -2.0 and c15["stand_in"] and c15["missing"] == []
+    c16 = whitening.flow_comparison(rows)
+    assert c16["c"] == {"stsb": 71.5, "sickr": 62.0} and c16["excluded"] == {"sts12": "mirror subset"}
+    assert not c16["stand_in"]
+    # without the article's models: the claim keys stay absent, the reason is listed
+    none = whitening.article_rows(white, {"glove": {}})
+    assert whitening.stsb_abc(none)["missing"] == ["bert-base-uncased", "bert-large-uncased"]
+    assert "base" not in whitening.stsb_abc(none) and "c" not in whitening.flow_comparison(none)
+
+
+def test_article_rows_need_the_article_k_for_the_real_models():
+    import pandas as pd
+
+    white = pd.DataFrame(abc_rows("bert-large", 256, {"stsb": (59.0, 71.0, 71.5)}))
+    with pytest.raises(ValueError, match="384"):
+        whitening.article_rows(white, {"bert-large": {"model": "bert-large-uncased", "article_model": "bert-large-uncased"}})
+    # a stand-in is not held to it
+    assert whitening.article_rows(white, {"bert-large": {"model": "some/other", "article_model": "bert-large-uncased"}})
+
+
+def test_split_vectors_takes_both_sides_of_one_split():
+    x = np.arange(12.0).reshape(6, 2)  # 3 pairs: rows 0-2 are sentence1, rows 3-5 sentence2
+    split = np.array(["train", "test", "train"])
+    assert whitening.split_vectors(x, split, "train").tolist() == [[0, 1], [4, 5], [6, 7], [10, 11]]
+    with pytest.raises(ValueError, match="splits present: test, train"):
+        whitening.split_vectors(x, split, "dev")
+    with pytest.raises(ValueError, match="both sides"):
+        whitening.split_vectors(x[:5], split, "train")
+
+
+def test_sickr_drop_uses_bert_base_when_present_else_the_unsupervised_proxy():
+    import pandas as pd
+
+    rows = [dict(encoder="bert-base", pooling="first-last-avg", task="sickr", d=768, k0=256, a=63.75, b=61.0, c=62.25,
+                 coverage="full", task_score="test split", supervised=False),
+            dict(encoder="glove", pooling="avg", task="sickr", d=50, k0=16, a=50.0, b=55.0, c=53.0,
+                 coverage="full", task_score="test split", supervised=False),
+            dict(encoder="minilm", pooling="cls", task="sickr", d=384, k0=128, a=70.0, b=66.0, c=60.0,
+                 coverage="full", task_score="test split", supervised=True)]
+    white = pd.DataFrame(rows)
+    real = {"bert-base": {"model": "bert-base-uncased", "article_model": "bert-base-uncased", "supervised": False}}
+    drop = whitening.sickr_drop(white, whitening.article_rows(white, real))
+    assert drop["c_minus_a_sickr"] == pytest.approx(-1.5) and drop["label"].startswith("bert-base-uncased")
+    assert drop["c_minus_a_glove_avg"] == pytest.approx(3.0) and drop["c_minus_a_minilm_cls"] == pytest.approx(-10.0)
+    stand_in = {"bert-base": {"random_bert": {}, "article_model": "bert-base-uncased", "supervised": False}}
+    proxy = whitening.sickr_drop(white, whitening.article_rows(white, stand_in))
+    assert proxy["c_minus_a_sickr"] == pytest.approx(3.0) and proxy["label"].startswith("proxy")  # max over unsupervised
+    assert "c_minus_a_sickr" not in whitening.sickr_drop(white[white.supervised], {})

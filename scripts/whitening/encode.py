@@ -1,4 +1,4 @@
-"""Encode every target sentence of one STS task with one encoder, all of its poolings, once.
+"""Encode every target sentence of one STS task with one encoder, every pooling it has, once.
 
 Rows follow kexue.sts.target_sentences: sentence1 of every pair, then sentence2 (both sides, all
 splits, duplicates kept; traps T8, T11), so pair i has vectors X[i] and X[N + i]. A transformers
@@ -19,6 +19,13 @@ job = Job(snakemake)
 torch.set_num_threads(job.threads)
 encoder, task = snakemake.wildcards.encoder, snakemake.wildcards.task
 p = job.params
+spec = dict(p["spec"])
+if "model" in snakemake.input.keys():  # a random_bert entry: the folder rule whitening_random_bert built
+    spec["model"] = snakemake.input.model
+try:  # every pooling the encoder has, whatever the config evaluates: a new pooling never re-encodes
+    poolings = encoders.CACHED_POOLINGS[encoders.encoder_kind(encoder, spec)]
+except ValueError as error:
+    raise SystemExit(str(error))
 
 frame = sts.load_sts(task, mirror=p["mirror"], network=p["network"])
 source, coverage = frame.attrs["source"], sts.coverage_label(frame)
@@ -32,7 +39,7 @@ job.log.info("%s: %d pairs (%s, %s), %d target sentences", task, len(frame), sou
 # an entry with a `model` key (hub name or local folder): every pooling from one forward pass per batch,
 # raw pooled vectors; minilm likewise, before sentence-transformers' Normalize (T15); glove, use: their own
 try:
-    vectors, name = encoders.encode_for_whitening(encoder, p["spec"], sentences, p["poolings"], p["batch_size"],
+    vectors, name = encoders.encode_for_whitening(encoder, spec, sentences, poolings, p["batch_size"],
                                                   p["max_length"], network=p["network"], threads=job.threads)
 except ValueError as error:
     raise SystemExit(str(error))
@@ -40,7 +47,7 @@ except ValueError as error:
 
 def write(tmp):
     buffer = io.BytesIO()
-    np.savez(buffer, **{f"x_{pooling}": vectors[pooling] for pooling in p["poolings"]},
+    np.savez(buffer, **{f"x_{pooling}": vectors[pooling] for pooling in poolings},
              score=frame["score"].to_numpy(np.float64), split=frame["split"].to_numpy(str),
              subset=frame["subset"].to_numpy(str), source=np.array(source), coverage=np.array(coverage),
              model=np.array(name))

@@ -1,6 +1,8 @@
 """Spearman × 100 of every (β, γ, k) cell of one (encoder, pooling, task), from the cached vectors.
 
-Target statistics (trap T8): the whitening is fitted on every target sentence of the task. Groups:
+Target statistics (trap T8): the whitening is fitted on every target sentence of the task; each
+other corpus of whitening.fit (<task>-<split>, e.g. stsb-train: both sides of that split's pairs in
+the task's cache, duplicates kept) gives a second set of cells, told apart by the column "fit". Groups:
 "all" (pooled pairs), "split:<name>", "subset:<name>" (SemEval years) and "task", the task's score
 as the brief defines it: the test split for STS-B, SICK-R and the Chinese sets, the pair-weighted mean
 over subsets (SentEval's wmean) for STS12–16. a, the no-whitening baseline, is the cell β = γ = 0 at
@@ -16,7 +18,10 @@ from kexue.jobs import Job, write_json
 job = Job(snakemake)
 p = job.params
 pooling, task = snakemake.wildcards.pooling, snakemake.wildcards.task
-cache = np.load(snakemake.input[0])
+cache = np.load(snakemake.input.cache)
+if f"x_{pooling}" not in cache.files:
+    raise SystemExit(f"encoder {snakemake.wildcards.encoder} has no pooling '{pooling}' (its cache holds "
+                     f"{', '.join(f[2:] for f in cache.files if f.startswith('x_'))}): fix whitening.encoders")
 x = cache[f"x_{pooling}"].astype(np.float64)
 gold, split, subset = cache["score"], cache["split"], cache["subset"]
 n = gold.size
@@ -34,9 +39,13 @@ if len(subsets) > 1:
     groups.update({f"subset:{s}": subset == s for s in subsets})
 
 
+TASK_SCORE = (f"pair-weighted mean over {len(subsets)} subsets" if len(subsets) > 1
+              else "test split" if "split:test" in groups else "all pairs, pooled")
+
+
 def task_score(frame: pd.DataFrame) -> pd.DataFrame:
     """Rows with group "task": the test split, or the pair-weighted mean over subsets."""
-    keys = ["beta", "gamma", "k"]
+    keys = ["fit", "beta", "gamma", "k"]
     if len(subsets) > 1:
         parts = frame[frame["group"].str.startswith("subset:")]
         rows = parts.groupby(keys).apply(
@@ -48,7 +57,21 @@ def task_score(frame: pd.DataFrame) -> pd.DataFrame:
     return rows.assign(group="task")
 
 
-grid = wh.whitening_grid(x, a, b, gold, p["betas"], p["gammas"], ks, groups=groups, eig_floor=p["eig_floor"])
+def fit_vectors(name: str, path: str | None) -> np.ndarray:
+    """The vectors the statistics are fitted on: the target sentences, or one split of another cache."""
+    if name == "target":
+        return x
+    corpus = np.load(path)
+    try:
+        return wh.split_vectors(corpus[f"x_{pooling}"].astype(np.float64), corpus["split"], name.rsplit("-", 1)[1])
+    except ValueError as error:
+        raise SystemExit(f"whitening.fit corpus {name} ({path}): {error}")
+
+
+corpus_paths = dict(zip([f for f in p["fit"] if f != "target"], snakemake.input.corpora))
+grid = pd.concat([wh.whitening_grid(fit_vectors(f, corpus_paths.get(f)), a, b, gold, p["betas"], p["gammas"], ks,
+                                    groups=groups, eig_floor=p["eig_floor"]).assign(fit=f) for f in p["fit"]],
+                 ignore_index=True)
 grid = pd.concat([grid, task_score(grid)], ignore_index=True)
 grid["n_pairs"] = grid["n_pairs"].astype(int)
 
@@ -96,5 +119,5 @@ job.table(snakemake.output.scores, grid)
 write_json(snakemake.output.checks, {
     "encoder": snakemake.wildcards.encoder, "pooling": pooling, "task": task, "d": d, "k0": k0,
     "n_pairs": int(n), "n_sentences": int(x.shape[0]), "source": str(cache["source"]),
-    "coverage": str(cache["coverage"]), "model": str(cache["model"]),
+    "coverage": str(cache["coverage"]), "task_score": TASK_SCORE, "model": str(cache["model"]),
     "c1_1": c1_1, "c1_1b": c1_1b, "tuning": tuning, "provenance": job.record()})

@@ -12,16 +12,17 @@ inp, out = snakemake.input, snakemake.output
 summary, grid = read_json(inp.summary), read_json(inp.grid)
 cells = pd.DataFrame(grid["cells"])
 rows = pd.DataFrame(grid["rows"])
-task_cells = cells[cells["group"] == "task"].merge(rows, on=["encoder", "pooling", "task"])
+# the figures show target statistics; other fitting corpora (whitening.fit) are in the tables
+task_cells = cells[(cells["group"] == "task") & (cells["fit"] == "target")].merge(rows, on=["encoder", "pooling", "task"])
 row_names = list(dict.fromkeys(f"{e}/{p}" for e, p in zip(rows["encoder"], rows["pooling"])))
 tasks = list(dict.fromkeys(rows["task"]))
 task_cells["row"] = task_cells["encoder"] + "/" + task_cells["pooling"]
 
 # --- tables ---------------------------------------------------------------------------------------
-job.table(out.scores_table, cells[["encoder", "pooling", "task", "beta", "gamma", "k", "group", "n_pairs", "spearman"]],
-          [inp.grid])
-abc = pd.DataFrame(summary["abc"])
-job.table(out.abc_csv, abc, [inp.summary])
+job.table(out.scores_table, cells[["encoder", "pooling", "task", "fit", "beta", "gamma", "k", "group", "n_pairs",
+                                   "spearman"]], [inp.grid])
+abc = pd.DataFrame(summary["abc"]).assign(fit="target")
+job.table(out.abc_csv, pd.concat([abc, pd.DataFrame(summary["abc_other_fits"])], ignore_index=True), [inp.summary])
 tuning = pd.DataFrame([{"row": name, **t} for name, t in summary["c1_7"]["rows"].items()])
 job.table(out.tuning_table, tuning, [inp.summary])
 

@@ -75,6 +75,7 @@ def claim_metrics(article: str) -> list:
 
 ARTICLE_OUTPUTS = {}  # article → its tables and figures, filled in by each article's rule file
 ARTICLE_BENCHMARKS = {}  # article → its jobs' benchmark files, for the report's runtime table
+ARTICLE_REPORT_SECTIONS = {}  # article → metrics files whose "report" entry (title, rows) the report shows
 
 
 def article_targets() -> list:
@@ -160,6 +161,27 @@ def whitening_rows() -> list:
     """(encoder, pooling, task) of every evaluation job, in config order."""
     encoders = config["whitening"]["encoders"]
     return [(e, p, t) for e, spec in encoders.items() for t in spec["tasks"] for p in spec["poolings"]]
+
+
+def whitening_loader(encoder) -> dict:
+    """The settings that decide an encoder's vectors (its `model` or `random_bert`): the encoding jobs'
+    params, so that editing its poolings, ks or tasks never re-encodes."""
+    spec = config["whitening"]["encoders"][encoder]
+    return {key: spec[key] for key in ("model", "random_bert") if key in spec}
+
+
+def whitening_model_input(encoder) -> dict:
+    """{"model": folder} for an entry with `random_bert` (built by rule whitening_random_bert), else {}."""
+    spec = config["whitening"]["encoders"][encoder]
+    if "random_bert" in spec and "model" in spec:
+        raise WorkflowError(f"config whitening.encoders.{encoder}: give `model` or `random_bert`, not both")
+    return {"model": f"{W}/whitening/models/{encoder}"} if "random_bert" in spec else {}
+
+
+def whitening_fit_corpora() -> list:
+    """(name, task, split) of every fitting corpus of whitening.fit other than "target": a name is
+    <task>-<split>, e.g. stsb-train, whose vectors come from that task's cache."""
+    return [(name, *name.rsplit("-", 1)) for name in config["whitening"]["fit"] if name != "target"]
 
 
 def whitening_embeddings(encoder, task) -> str:

@@ -33,14 +33,17 @@ rule verdicts:
 
 
 rule report_markdown:
-    """results/REPORT.md: every claim with its verdict and figure, then what each article cost."""
+    """results/REPORT.md: every claim with its verdict and figure, the articles' informational
+    measurements (ARTICLE_REPORT_SECTIONS), then what each article cost."""
     input:
         verdicts=f"{R}/verdicts.csv",
         outputs=[out for a in ARTICLES if enabled(a) for out in ARTICLE_OUTPUTS[a]],
         benchmarks=[b for a in ARTICLES if enabled(a) for b in ARTICLE_BENCHMARKS[a]],
+        sections=[f for a in ARTICLES if enabled(a) for f in ARTICLE_REPORT_SECTIONS.get(a, [])],
     output:
         f"{R}/REPORT.md",
     params:
+        sections={a: ARTICLE_REPORT_SECTIONS.get(a, []) for a in ARTICLES if enabled(a)},
         tier=config["tier"],
         titles={a: title for a, title in ARTICLES.items() if enabled(a)},
         results_dir=lambda wc, output: os.path.dirname(output[0]),

@@ -1,9 +1,14 @@
 # BERT-whitening with β, γ (kexue.fm 9079, 8069, 8321): brief shared/articles/whitening.md
+#   random_bert  an entry with `random_bert` (smoke tier): a randomly initialised BERT saved to the work dir,
+#              the stand-in that runs the transformers code path without the hub
 #   encode     one job per (encoder, task), an encoder being minilm, glove, use or any entry with a
-#              `model` (transformers hub name or local folder; the full tier's BERT rows): every target sentence (all splits, both sides), all of the
-#              encoder's poolings from one forward pass, cached as .npz in the work dir
+#              `model` (transformers hub name or local folder; the full tier's BERT rows) or `random_bert`:
+#              every target sentence (all splits, both sides), every pooling the encoder has (cls,
+#              last-avg, first-last-avg from one forward pass), cached as .npz in the work dir; only
+#              the loader settings are its params, so poolings, ks and grids never re-encode
 #   evaluate   one job per (encoder, pooling, task), reading the cache: Spearman × 100 of every (β, γ, k)
-#              cell per split and subset, target statistics, plus the C1.1/C1.1b checks and the C1.7
+#              cell per split and subset, target statistics (and those of whitening.fit's other corpora,
+#              a split of another task's cache), plus the C1.1/C1.1b checks and the C1.7
 #              tuning grid; the (β, γ) grid is a parameter of this rule only, so changing it reruns
 #              evaluations, never encodings
 #   summary    the claim metrics (C1.1–C1.8) and every grid cell → results/whitening/metrics/
@@ -26,6 +31,8 @@ ARTICLE_OUTPUTS["whitening"] = [
     f"{WHITENING_OUT}/metrics/throughput.json",
 ]
 
+ARTICLE_REPORT_SECTIONS["whitening"] = [f"{WHITENING_OUT}/metrics/throughput.json"]
+
 ARTICLE_BENCHMARKS["whitening"] = [
     *(benchmark("whitening", f"encode_{e}_{t}") for e, t in WHITENING_ENCODINGS),
     *(benchmark("whitening", f"evaluate_{e}_{p}_{t}") for e, p, t in WHITENING_ROWS),
@@ -42,14 +49,32 @@ rule whitening:
         f"{WHITENING_OUT}/verdicts.csv",
 
 
+rule whitening_random_bert:
+    """A randomly initialised BERT with the uncased WordPiece tokenizer (MiniLM's vocabulary), saved
+    locally: the smoke tier's stand-in for bert-base-uncased, semantically meaningless."""
+    output:
+        directory(f"{W}/whitening/models/{{encoder}}"),
+    params:
+        settings=lambda wc: WHITENING["encoders"][wc.encoder]["random_bert"],
+    log:
+        f"{W}/logs/whitening/random_bert_{{encoder}}.log",
+    wildcard_constraints:
+        encoder=WHITENING_ENCODER_NAMES,
+    conda:
+        "../../envs/pipeline.yaml"
+    script:
+        "../../scripts/whitening/random_bert.py"
+
+
 rule whitening_encode:
     """Every target sentence of a task (all splits, both sides, duplicates kept), every pooling of the
     encoder in one pass; the pairs' gold scores, splits and subsets ride along in the cache."""
+    input:
+        unpack(lambda wc: whitening_model_input(wc.encoder)),
     output:
         f"{W}/whitening/embeddings/{{encoder}}/{{task}}.npz",
     params:
-        poolings=lambda wc: WHITENING["encoders"][wc.encoder]["poolings"],
-        spec=lambda wc: WHITENING["encoders"][wc.encoder],
+        spec=lambda wc: whitening_loader(wc.encoder),
         mirror=config["mirrors"]["sts"],
         network=config["network"],
         max_pairs=WHITENING["max_pairs"],
@@ -77,7 +102,9 @@ rule whitening_evaluate:
     """Spearman × 100 of every (β, γ, k) cell on every split and subset (target statistics), the
     algebra checks of C1.1/C1.1b and, on the tuning task, the C1.7 grid."""
     input:
-        lambda wc: whitening_embeddings(wc.encoder, wc.task),
+        cache=lambda wc: whitening_embeddings(wc.encoder, wc.task),
+        # whitening.fit's other corpora: the caches of the tasks they are a split of (encoded once)
+        corpora=lambda wc: [whitening_embeddings(wc.encoder, task) for _, task, _ in whitening_fit_corpora()],
     output:
         scores=f"{W}/whitening/scores/{{encoder}}/{{pooling}}/{{task}}.csv",
         checks=f"{W}/whitening/scores/{{encoder}}/{{pooling}}/{{task}}.json",
@@ -86,6 +113,7 @@ rule whitening_evaluate:
         gammas=WHITENING["gammas"],
         ks=lambda wc: WHITENING["encoders"][wc.encoder]["ks"],
         tune=lambda wc: WHITENING["tune"] if wc.task == WHITENING["tune"]["task"] else None,
+        fit=WHITENING["fit"],
         eig_floor=WHITENING["eig_floor"],
     log:
         f"{W}/logs/whitening/evaluate_{{encoder}}_{{pooling}}_{{task}}.log",
