@@ -257,8 +257,7 @@ def bn_vs_ln_metrics(runs: pd.DataFrame, bn: str, ln: str) -> dict:
         raise ValueError(f"C3.4 needs ≥ 2 seeds of {bn} and {ln}")
     pooled = math.sqrt((mi["bn"].var(ddof=1) + mi["ln"].var(ddof=1)) / 2)
     gap = float(mi["bn"].mean() - mi["ln"].mean())
-    return {"arms": {"bn": bn, "ln": ln}, "mi_bn": float(mi["bn"].mean()), "mi_ln": float(mi["ln"].mean()),
-            "mi_gap": gap, "pooled_std": pooled,
+    return {"mi_bn": float(mi["bn"].mean()), "mi_ln": float(mi["ln"].mean()), "mi_gap": gap, "pooled_std": pooled,
             "gap_in_pooled_std": gap / pooled if pooled > 0 else (math.copysign(math.inf, gap) if gap else 0.0),
             "active_units_bn": float(arm_means(runs, bn)["active_units"]),
             "active_units_ln": float(arm_means(runs, ln)["active_units"])}

@@ -7,7 +7,7 @@ from kexue import vae_training
 from kexue.jobs import Job, read_json, write_atomic
 
 job = Job(snakemake)
-roles, task = snakemake.params.roles, snakemake.wildcards.task
+roles, task, s = snakemake.params.roles, snakemake.wildcards.task, snakemake.params.settings
 records = [read_json(p) for p in snakemake.input.runs]
 runs = pd.DataFrame([{"arm": r["arm"], "head": r["head"], "seed": r["seed"], "nominal_floor": r["nominal_floor"],
                       "steps": r["steps"], "violations": r["violations"], **r["test"]} for r in records])
@@ -19,8 +19,13 @@ job.table(snakemake.output.runs_table, runs)
 job.table(snakemake.output.arms_table, arms.reset_index())
 
 su_runs = [r for r in records if r["moments"]]
+model, train = s["model"], s["train"]
+width = (f"embed {model['embed']}, hidden {model['hidden']}" if task == "ptb"
+         else f"MLP {model['hidden']}, PixelCNN {model['layers']}×{model['channels']}")
 job.metrics(snakemake.output.metrics, {
     "task": task,
+    "scale": f"CPU proxy: {width}, latent {model['latent']}; {s['data']['train']} training examples, "
+             f"{train['epochs']} epochs, {train['optimizer']}; IW K = {s['eval']['iw_samples']}",
     "c3_1": {"violations": int(runs["violations"].sum()), "steps": int(runs["steps"].sum()), "runs": len(runs),
              "nominal_checked_steps": sum(r["nominal_checked_steps"] for r in records),
              "min_floor_margin": min(r["min_floor_margin"] for r in records)},

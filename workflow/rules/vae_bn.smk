@@ -16,6 +16,8 @@ ARTICLE_OUTPUTS["vae_bn"] = [
     f"{VAE_OUT}/figures/arms.png",
 ]
 
+ARTICLE_REPORT_SECTIONS["vae_bn"] = [f"{VAE_OUT}/metrics/step_benchmark.json"]
+
 ARTICLE_BENCHMARKS["vae_bn"] = [
     *(benchmark("vae_bn", f"{name}_{task}") for name in ["data", "summary"] for task in VAE_TASKS),
     benchmark("vae_bn", "step_benchmark"),
@@ -90,6 +92,7 @@ rule vae_bn_summary:
         usage=f"{VAE_OUT}/benchmarks/runs_{{task}}.tsv",
     params:
         roles=VAE["roles"],
+        settings=lambda wc: VAE["tasks"][wc.task],
     log:
         f"{W}/logs/vae_bn/summary_{{task}}.log",
     benchmark:
