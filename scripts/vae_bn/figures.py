@@ -41,6 +41,7 @@ for ax, task in zip(axes[0], tasks):
             ax.plot(steps["step"], steps["floor"], color=color, lw=0.8, ls=":")
             ax.axhline(nominal, color=color, lw=0.6, ls="--")
     ax.set_yscale("symlog", linthresh=0.1)
+    ax.set_ylim(bottom=0)
     ax.set(xlabel="training step", ylabel="batch KL, nats per example",
            title=f"{TITLES.get(task, task)}: KL (20-step mean), exact floor (dotted), nominal (dashed)")
     ax.title.set_fontsize(8)

@@ -9,9 +9,20 @@ from kexue.jobs import Job, read_json, write_atomic
 job = Job(snakemake)
 roles, task, s = snakemake.params.roles, snakemake.wildcards.task, snakemake.params.settings
 records = [read_json(p) for p in snakemake.input.runs]
+
+
+def end_min_var(path) -> float:
+    """The median over a run's last 10 % of steps of min_j v_j, the smallest pre-normalisation batch variance:
+    far below the normaliser's ε (1e-5 for bn, ln) the floor γ²·v/(v + ε) is gone (trap T1)."""
+    steps = pd.read_csv(Path(path).parent / "steps.csv")
+    return float(steps["min_var"].tail(max(1, len(steps) // 10)).median())
+
+
 runs = pd.DataFrame([{"arm": r["arm"], "head": r["head"], "seed": r["seed"], "nominal_floor": r["nominal_floor"],
-                      "steps": r["steps"], "violations": r["violations"], **r["test"]} for r in records])
-numeric = ["kl", "nominal_floor", "active_units", "mi", "neg_elbo", "nll"] + (["ppl"] if "ppl" in runs else [])
+                      "steps": r["steps"], "violations": r["violations"], "end_min_var": end_min_var(p), **r["test"]}
+                     for p, r in zip(snakemake.input.runs, records)])
+numeric = (["kl", "nominal_floor", "active_units", "mi", "neg_elbo", "nll"] + (["ppl"] if "ppl" in runs else [])
+           + ["end_min_var"])
 arms = runs.groupby("arm", sort=False)[numeric].agg(["mean", "std"])
 arms.columns = [f"{c}_{stat}" for c, stat in arms.columns]
 arms.insert(0, "seeds", runs.groupby("arm", sort=False).size())
@@ -34,6 +45,9 @@ job.metrics(snakemake.output.metrics, {
             | {"runs": len(su_runs)},
     "c3_3": vae_training.collapse_metrics(runs, roles["vanilla"], roles["bn"]),
     "c3_4": vae_training.bn_vs_ln_metrics(runs, **roles["bn_vs_ln"]),
+    # informational: arms whose held-out KL ended below half their nominal floor (v driven under ε, trap T1)
+    "below_half_floor": [arm for arm, row in arms.iterrows()
+                         if row["nominal_floor_mean"] > 0 and row["kl_mean"] < 0.5 * row["nominal_floor_mean"]],
     "arms": arms.reset_index().to_dict("records"),
 })
 
