@@ -14,6 +14,8 @@ import sys
 import time
 from pathlib import Path
 
+import pandas as pd
+
 from kexue import provenance
 
 
@@ -24,6 +26,13 @@ def write_atomic(path, write) -> None:
     tmp = path.with_name(f".{path.name}.tmp")
     write(tmp)
     os.replace(tmp, path)
+
+
+def write_runs_usage(path, run_metrics) -> None:
+    """Training runs' cost (each metrics file's "usage": wall s, CPU s, peak MB), one row per run named by
+    its folder, as a Snakemake-style benchmark TSV: the report's runtime table counts each row as a job."""
+    rows = [read_json(p)["usage"] | {"run": Path(p).parent.name} for p in run_metrics]
+    write_atomic(path, lambda tmp: pd.DataFrame(rows).to_csv(tmp, sep="\t", index=False))
 
 
 def write_json(path, obj) -> None:

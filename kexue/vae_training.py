@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import math
 import time
-from typing import Callable, Sequence
+from typing import Sequence
 
 import pandas as pd
 import torch
@@ -133,13 +133,13 @@ def train_vae(model: nn.Module, data: dict, *, epochs: int, batch_size: int, opt
     """
     generator = torch.Generator().manual_seed(seed)
     opt = make_optimizer(optimizer, [p for p in model.parameters() if p.requires_grad], lr)
-    steps_per_epoch = len(epoch_batches(data, "train", batch_size, torch.Generator().manual_seed(0)))
-    warm_up_steps = round(warm_up_epochs * steps_per_epoch)
     valid = epoch_batches(data, "valid", batch_size, None)
     step_rows, epoch_rows, step, start = [], [], 0, time.perf_counter()
     for epoch in range(1, epochs + 1):
         model.train()
-        for batch in epoch_batches(data, "train", batch_size, generator):
+        batches = epoch_batches(data, "train", batch_size, generator)
+        warm_up_steps = round(warm_up_epochs * len(batches))  # every epoch has the same number of batches
+        for batch in batches:
             weight = vae.kl_weight(step, kl_start, warm_up_steps)
             output = model(batch)
             loss = vae.elbo_loss(output, weight)

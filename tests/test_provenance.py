@@ -1,9 +1,10 @@
 import json
 
+import pandas as pd
 import pytest
 
 from kexue import provenance
-from kexue.jobs import provenance_path, write_atomic, write_json
+from kexue.jobs import provenance_path, write_atomic, write_json, write_runs_usage
 from kexue.report import runtime_table
 
 
@@ -48,8 +49,14 @@ def test_runtime_table_sums_wall_and_cpu_and_takes_peak_memory(tmp_path):
         f = tmp_path / f"b{i}.tsv"
         f.write_text(header + f"{s}\t0:00:0{i}\t{rss}\t0\t0\t0\t0\t0\t0\t{cpu}\n")
         files.append(f)
-    gathered = tmp_path / "runs.tsv"  # one file holding several jobs' rows, as the Lion summaries write
-    gathered.write_text("s\tcpu_time\tmax_rss\trun\n0.5\t0.25\t50\ta\n1.0\t0.75\t60\tb\n")
+    runs = []  # training runs' metrics, gathered into one file of several jobs' rows by the summaries
+    for name, usage in [("a", {"s": 0.5, "cpu_time": 0.25, "max_rss": 50}), ("b", {"s": 1.0, "cpu_time": 0.75, "max_rss": 60})]:
+        (tmp_path / name).mkdir()
+        write_json(tmp_path / name / "metrics.json", {"loss": 1.0, "usage": usage})
+        runs.append(tmp_path / name / "metrics.json")
+    gathered = tmp_path / "runs.tsv"
+    write_runs_usage(gathered, runs)
+    assert list(pd.read_csv(gathered, sep="\t")["run"]) == ["a", "b"]
     table = runtime_table({"art": files, "other": [gathered]})
     assert table.loc[0, "wall_s"] == 4.0 and table.loc[0, "cpu_s"] == 3.0 and table.loc[0, "peak_rss_mb"] == 300
     assert table.loc[0, "jobs"] == 2 and table.loc[1, "jobs"] == 2 and table.loc[1, "wall_s"] == 1.5

@@ -62,6 +62,13 @@ def test_vae_seeds_must_name_defined_arms(tmp_path):
     assert "vae_bn.tasks.ptb.seeds" in result.stderr + result.stdout
 
 
+def test_vae_compared_arms_need_two_seeds(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("vae_bn:\n  tasks:\n    ptb:\n      seeds: {ln0.6: 1}\n")
+    result = snakemake("-n", "vae_bn", "--configfile", str(bad), check=False)
+    assert result.returncode != 0 and "too few for ['ln0.6']" in result.stderr + result.stdout
+
+
 def test_every_claim_has_a_producer_and_a_figure():
     """Each claim's metrics file and figure are outputs of the default DAG."""
     snakemake("-n", "--quiet", "all")

@@ -6,12 +6,11 @@ optimizer's tuned lr, see lion_batch_sweep_runs); then
 Δ(B_max) > Δ(B_min). Su's sub-claim (unverified source wording): Δ(B) < 0 for every B < 64.
 """
 import math
-from pathlib import Path
 
 import pandas as pd
 from scipy import stats
 
-from kexue.jobs import Job, read_json, write_atomic
+from kexue.jobs import Job, read_json, write_runs_usage
 
 job = Job(snakemake)
 sweep = snakemake.params.settings
@@ -46,8 +45,6 @@ job.metrics(snakemake.output.metrics, {
     "lion_worse_below_64": bool(len(small) > 0 and (small["delta"] < 0).all()),
     "best_lr_at_grid_edge": int(table[["adamw_lr_at_edge", "lion_lr_at_edge"]].to_numpy().sum()),
 })
-usage = pd.DataFrame([read_json(p)["usage"] | {"run": Path(p).parent.name}
-                      for p in [*snakemake.input.adamw, *snakemake.input.lion]])
-write_atomic(snakemake.output.runs, lambda tmp: usage.to_csv(tmp, sep="\t", index=False))
+write_runs_usage(snakemake.output.runs, [*snakemake.input.adamw, *snakemake.input.lion])
 job.log.info("Spearman ρ(B, Δ) = %.3f; Δ(B_max) − Δ(B_min) = %+.4f %s", rho,
              table["delta"].iloc[-1] - table["delta"].iloc[0], unit)

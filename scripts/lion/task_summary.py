@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from kexue.jobs import Job, read_json, write_atomic
+from kexue.jobs import Job, read_json, write_runs_usage
 
 job = Job(snakemake)
 inputs, ratios = snakemake.input, snakemake.params.ratios
@@ -94,7 +94,6 @@ job.metrics(snakemake.output.metrics, {
 # the training runs' cost, in Snakemake's benchmark columns, for the report's runtime table
 paths = sorted({p for key in ["adamw", *(f"lion_r{r:g}" for r in ratios), "grid_adamw", "grid_lion"]
                 for p in inputs[key]})
-usage = pd.DataFrame([read_json(p)["usage"] | {"run": Path(p).parent.name} for p in paths])
-write_atomic(snakemake.output.runs, lambda tmp: usage.to_csv(tmp, sep="\t", index=False))
+write_runs_usage(snakemake.output.runs, paths)
 job.log.info("best transfer ratio r = %g: first part %s, second part %s (tol %.4g %s)",
              transfer[best]["ratio"], first, second, tol, unit)

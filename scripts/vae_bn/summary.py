@@ -4,7 +4,7 @@ from pathlib import Path
 import pandas as pd
 
 from kexue import vae_training
-from kexue.jobs import Job, read_json, write_atomic
+from kexue.jobs import Job, read_json, write_runs_usage
 
 job = Job(snakemake)
 roles, task, s = snakemake.params.roles, snakemake.wildcards.task, snakemake.params.settings
@@ -52,5 +52,4 @@ job.metrics(snakemake.output.metrics, {
 })
 
 # the training runs' cost, in Snakemake's benchmark columns, for the report's runtime table
-usage = pd.DataFrame([r["usage"] | {"run": Path(p).parent.name} for p, r in zip(snakemake.input.runs, records)])
-write_atomic(snakemake.output.usage, lambda tmp: usage.to_csv(tmp, sep="\t", index=False))
+write_runs_usage(snakemake.output.usage, snakemake.input.runs)
