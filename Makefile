@@ -1,12 +1,14 @@
 # The two commands of the README:
 #   make reproduce [CORES=2] [ARGS='--config tier=smoke']   set up .venv, run the pipeline
 #   make test                                              set up .venv, run the test suite
+#   make docs       regenerate the key tables and README.md's articles table (a test checks them)
+#   make compare    compare results/ with the committed results (numbers, verdicts; timings apart)
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 CORES ?= 2
 VENV := .venv
 STAMP := $(VENV)/.installed
 
-.PHONY: setup reproduce test lint clean-smoke
+.PHONY: setup reproduce test lint docs compare clean-smoke
 
 setup: $(STAMP)
 
@@ -28,6 +30,12 @@ test: $(STAMP)
 
 lint: $(STAMP)
 	$(VENV)/bin/snakemake --lint
+
+docs: $(STAMP)
+	$(VENV)/bin/python -m kexue.docs
+
+compare: $(STAMP)
+	$(VENV)/bin/python -m kexue.compare git:HEAD results $(ARGS)
 
 clean-smoke:
 	rm -rf results-smoke work/smoke

@@ -1,8 +1,8 @@
 # Reproduce the claims of Su Jianlin's kexue.fm articles.
-#   snakemake --cores 2                      everything enabled, default tier
-#   snakemake --cores 2 <article>            one article (dimension_formula, jl_lemma, lion, whitening)
+#   snakemake --cores 2                      every enabled article, default tier
+#   snakemake --cores 2 <slug>               one article (its folder names: config/articles/<slug>/)
 #   snakemake --cores 2 --config tier=smoke  the whole DAG in minutes (tests, CI)
-# See README.md; every config key is documented in config/README.md.
+# See README.md; each article's page and keys: config/articles/<slug>/README.md.
 from snakemake.utils import min_version
 
 min_version("9.0")
@@ -13,11 +13,18 @@ configfile: "config/config.yaml"
 
 include: "workflow/rules/common.smk"
 include: "workflow/rules/resources.smk"
-include: "workflow/rules/dimension_formula.smk"
-include: "workflow/rules/jl_lemma.smk"
-include: "workflow/rules/lion.smk"
-include: "workflow/rules/whitening.smk"
-include: "workflow/rules/vae_bn.smk"
+
+
+# each article's helpers and rules, found by its folder (ARTICLES: config/articles/<slug>/)
+for article in ARTICLES:
+
+    if Path(workflow.basedir, "workflow", "rules", article, "helpers.smk").is_file():
+
+        include: f"workflow/rules/{article}/helpers.smk"
+
+    include: f"workflow/rules/{article}/rules.smk"
+
+
 include: "workflow/rules/verdicts.smk"
 
 

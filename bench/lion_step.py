@@ -28,7 +28,7 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from kexue.lion import Lion, state_bytes  # noqa: E402
+from kexue.lion.optimizer import Lion, state_bytes  # noqa: E402
 from kexue.lm import TinyLM  # noqa: E402
 
 LION = dict(lr=1e-4, betas=(0.9, 0.99), weight_decay=0.1)  # the values do not change the cost, but

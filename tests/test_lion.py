@@ -1,12 +1,12 @@
-"""Tests for kexue.lion: hand-computed Lion steps, the two code paths, SIGNUM as a special case (C2.2),
+"""Tests for kexue.lion.optimizer: hand-computed Lion steps, the two code paths, SIGNUM as a special case (C2.2),
 state size (C2.1), Adam's first step (C2.3) and hyperparameter checks."""
 
 import pytest
 import torch
 from torch import nn
 
-from kexue import lion as lion_module
-from kexue.lion import Lion, Signum, adam_first_step_error, state_bytes, state_numel
+from kexue.lion import optimizer as lion_module
+from kexue.lion.optimizer import Lion, Signum, adam_first_step_error, state_bytes, state_numel
 
 
 def mlp(seed=0):

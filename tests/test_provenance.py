@@ -60,21 +60,3 @@ def test_runtime_table_sums_wall_and_cpu_and_takes_peak_memory(tmp_path):
     table = runtime_table({"art": files, "other": [gathered]})
     assert table.loc[0, "wall_s"] == 4.0 and table.loc[0, "cpu_s"] == 3.0 and table.loc[0, "peak_rss_mb"] == 300
     assert table.loc[0, "jobs"] == 2 and table.loc[1, "jobs"] == 2 and table.loc[1, "wall_s"] == 1.5
-
-
-def test_report_shows_an_article_section_and_rejects_a_bad_one():
-    import pandas as pd
-    import pytest
-
-    from kexue.report import metrics_section, render
-
-    verdicts = pd.DataFrame([{"id": "art.C1", "url": "u", "statement": "s", "article_value": "1", "ours": "1",
-                              "scale": "exact", "verdict": "reproduced", "expected": "reproduced", "evidence": "e",
-                              "figure": ""}])
-    section = {"title": "Throughput", "rows": [{"quantity": "ours", "value": "477 sentences/s"}]}
-    text = render(verdicts, {"art": "Article"}, pd.DataFrame({"article": ["art"], "wall_s": [1.0]}), "default",
-                  {"commit": "0" * 40, "dirty": False}, {"art": [section]})
-    assert "**Throughput**" in text and "| ours | 477 sentences/s |" in text
-    assert text.index("**Throughput**") < text.index("## Runtime")
-    with pytest.raises(ValueError, match="title and rows"):
-        metrics_section({"rows": []})

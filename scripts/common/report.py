@@ -1,16 +1,18 @@
-"""Write results/REPORT.md from the verdicts and the benchmark files."""
+"""Write results/REPORT.md, the index of every article of the seeds, from the verdicts and benchmarks."""
 import pandas as pd
+import yaml
 
 from kexue import provenance
-from kexue.jobs import Job, read_json, write_atomic
-from kexue.report import render, runtime_table
+from kexue.jobs import Job, write_atomic
+from kexue.report import render_index, runtime_table
 
 job = Job(snakemake)
 verdicts = pd.read_csv(snakemake.input.verdicts, keep_default_na=False)
 results_dir = snakemake.params.results_dir
-benchmarks = {a: [f for f in snakemake.input.benchmarks if f.startswith(f"{results_dir}/{a}/")]
-              for a in snakemake.params.titles}
-sections = {a: [read_json(f)["report"] for f in files] for a, files in snakemake.params.sections.items()}
-text = render(verdicts, snakemake.params.titles, runtime_table(benchmarks), snakemake.params.tier,
-              provenance.git_state(), sections)
+ran = [a for a, on in snakemake.params.built.items() if on]
+benchmarks = {a: [f for f in snakemake.input.benchmarks if f.startswith(f"{results_dir}/{a}/")] for a in ran}
+catalog = yaml.safe_load(open(snakemake.input.catalog))["articles"]
+text = render_index(catalog, verdicts, runtime_table(benchmarks), snakemake.params.built, snakemake.params.tier,
+                    provenance.git_state())
 write_atomic(snakemake.output[0], lambda tmp: tmp.write_text(text))
+job.log.info("index of %d articles, %d built", len(catalog), len(snakemake.params.built))

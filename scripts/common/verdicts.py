@@ -16,6 +16,7 @@ for claim in snakemake.params.claims:
     rows.append({
         "id": claim["id"],
         "url": claim["url"],
+        "kind": claim["kind"],
         "statement": claim["statement"],
         "article_value": claim["reference"]["value"],
         "reference_source": claim["reference"]["source"],

@@ -5,7 +5,7 @@ import math
 
 import torch
 
-from kexue import dimension as dim
+from kexue.dimension_formula import formula as dim
 from kexue.jobs import Job
 
 job = Job(snakemake)

@@ -1,7 +1,7 @@
 """E4b summary: n*(N) over seeds, the fitted law n* = c ln N + b, and the formula's sufficiency."""
 import numpy as np
 
-from kexue import dimension as dim
+from kexue.dimension_formula import formula as dim
 from kexue.jobs import Job, read_json
 
 runs = [read_json(path) for path in snakemake.input]

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import torch
 
-from kexue import wordvec as wv
+from kexue.dimension_formula import wordvec as wv
 from kexue.jobs import Job, write_atomic
 
 job = Job(snakemake)

@@ -1,6 +1,6 @@
 """E4a: h_n by numerical integration against the article's table, the constant, the thresholds."""
 
-from kexue import dimension as dim
+from kexue.dimension_formula import formula as dim
 from kexue.jobs import Job
 
 job = Job(snakemake)

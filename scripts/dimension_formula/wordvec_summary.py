@@ -3,7 +3,7 @@ import math
 
 from scipy.stats import spearmanr
 
-from kexue import wordvec as wv
+from kexue.dimension_formula import wordvec as wv
 from kexue.jobs import Job, read_json
 
 runs = [read_json(path) for path in snakemake.input.runs]

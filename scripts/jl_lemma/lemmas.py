@@ -1,7 +1,7 @@
 """C5.1, C5.2: Monte-Carlo tails of the unit-norm and orthogonality lemmas against their bounds."""
 import numpy as np
 
-from kexue import jl
+from kexue import jl_lemma as jl
 from kexue.jobs import Job
 
 job = Job(snakemake)

@@ -1,7 +1,7 @@
 """C5.6: signed random projections give E[cos(sign(Au), sign(Av))] = 1 − 2θ/π, not cos θ."""
 import numpy as np
 
-from kexue import jl
+from kexue import jl_lemma as jl
 from kexue.jobs import Job
 
 job = Job(snakemake)

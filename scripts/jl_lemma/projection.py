@@ -2,7 +2,7 @@
 distances and inner products, and the empirical threshold n at which every draw succeeds."""
 import numpy as np
 
-from kexue import jl
+from kexue import jl_lemma as jl
 from kexue.jobs import Job
 
 job = Job(snakemake)

@@ -1,7 +1,7 @@
 """C5.7: M ≈ MQQᵀ for a random Gaussian Q (literal claim) against what holds (left subspace, Halko)."""
 import numpy as np
 
-from kexue import jl
+from kexue import jl_lemma as jl
 from kexue.jobs import Job
 
 job = Job(snakemake)

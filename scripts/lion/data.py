@@ -3,7 +3,7 @@ from pathlib import Path
 
 import torch
 
-from kexue import training
+from kexue.lion import training
 from kexue.jobs import Job, write_atomic
 
 job = Job(snakemake)

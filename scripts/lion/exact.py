@@ -4,7 +4,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from kexue import lion
+from kexue.lion import optimizer as lion
 from kexue.jobs import Job
 
 job = Job(snakemake)

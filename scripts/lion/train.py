@@ -1,7 +1,7 @@
 """One training run of the Lion-vs-AdamW experiments: history.csv (one row per evaluation) and metrics."""
 import torch
 
-from kexue import training
+from kexue.lion import training
 from kexue.jobs import Job
 
 job = Job(snakemake)

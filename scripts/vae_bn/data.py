@@ -3,8 +3,9 @@ from pathlib import Path
 
 import torch
 
-from kexue import sources, vae_training
+from kexue import sources
 from kexue.jobs import Job, write_atomic
+from kexue.vae_bn import training as vae_training
 
 job = Job(snakemake)
 folder = Path(snakemake.input[0]).parent

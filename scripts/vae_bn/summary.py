@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from kexue import vae_training
+from kexue.vae_bn import training as vae_training
 from kexue.jobs import Job, read_json, write_runs_usage
 
 job = Job(snakemake)

@@ -2,7 +2,7 @@
 held-out metrics (KL, AU, MI, IW-NLL, PPL) in eval mode."""
 import torch
 
-from kexue import vae, vae_training
+from kexue.vae_bn import models as vae, training as vae_training
 from kexue.jobs import Job
 
 job = Job(snakemake)

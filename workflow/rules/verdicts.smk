@@ -1,16 +1,17 @@
-# Claims registry × metrics → verdicts per article, then results/verdicts.csv and results/REPORT.md.
+# Claims registry × metrics → verdicts per article, each article's REPORT.md, then the one table of every
+# claim (results/verdicts.csv) and the index of all articles of the seeds (results/REPORT.md).
 
 
 rule article_verdicts:
     input:
-        claims="config/claims.yaml",
+        claims="config/articles/{article}/claims.yaml",
         metrics=lambda wc: claim_metrics(wc.article),
     output:
         f"{R}/{{article}}/verdicts.csv",
     params:
         claims=lambda wc: article_claims(wc.article),
     log:
-        f"{W}/logs/{{article}}/verdicts.log",
+        f"{W}/{{article}}/logs/verdicts.log",
     wildcard_constraints:
         article="|".join(ARTICLES),
     conda:
@@ -19,9 +20,31 @@ rule article_verdicts:
         "../../scripts/common/verdicts.py"
 
 
+rule article_report:
+    """results/<article>/REPORT.md: its claims by kind, evidence, measurements, figures and cost."""
+    input:
+        verdicts=f"{R}/{{article}}/verdicts.csv",
+        outputs=lambda wc: ARTICLE_OUTPUTS[wc.article],
+        benchmarks=lambda wc: ARTICLE_BENCHMARKS[wc.article],
+        sections=lambda wc: ARTICLE_REPORT_SECTIONS.get(wc.article, []),
+    output:
+        f"{R}/{{article}}/REPORT.md",
+    params:
+        registry=lambda wc: {key: CLAIMS[wc.article][key] for key in ("title", "archives")},
+        tier=config["tier"],
+    log:
+        f"{W}/{{article}}/logs/report.log",
+    wildcard_constraints:
+        article="|".join(ARTICLES),
+    conda:
+        "../../envs/pipeline.yaml"
+    script:
+        "../../scripts/common/article_report.py"
+
+
 rule verdicts:
     input:
-        [f"{R}/{a}/verdicts.csv" for a in ARTICLES if enabled(a)],
+        [f"{R}/{a}/verdicts.csv" for a in ENABLED],
     output:
         f"{R}/verdicts.csv",
     log:
@@ -32,20 +55,19 @@ rule verdicts:
         "../../scripts/common/merge_verdicts.py"
 
 
-rule report_markdown:
-    """results/REPORT.md: every claim with its verdict and figure, the articles' informational
-    measurements (ARTICLE_REPORT_SECTIONS), then what each article cost."""
+rule report_index:
+    """results/REPORT.md: every article of the seeds (config/catalog.yaml), built or not, with its verdict
+    counts, cost and a link to its page."""
     input:
         verdicts=f"{R}/verdicts.csv",
-        outputs=[out for a in ARTICLES if enabled(a) for out in ARTICLE_OUTPUTS[a]],
-        benchmarks=[b for a in ARTICLES if enabled(a) for b in ARTICLE_BENCHMARKS[a]],
-        sections=[f for a in ARTICLES if enabled(a) for f in ARTICLE_REPORT_SECTIONS.get(a, [])],
+        catalog="config/catalog.yaml",
+        reports=[f"{R}/{a}/REPORT.md" for a in ENABLED],
+        benchmarks=[b for a in ENABLED for b in ARTICLE_BENCHMARKS[a]],
     output:
         f"{R}/REPORT.md",
     params:
-        sections={a: ARTICLE_REPORT_SECTIONS.get(a, []) for a in ARTICLES if enabled(a)},
+        built={a: enabled(a) for a in ARTICLES},
         tier=config["tier"],
-        titles={a: title for a, title in ARTICLES.items() if enabled(a)},
         results_dir=lambda wc, output: os.path.dirname(output[0]),
     log:
         f"{W}/logs/report.log",

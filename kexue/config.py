@@ -1,0 +1,145 @@
+"""The pipeline's configuration: a few shared keys, and one section per article from its own folder.
+
+    config/config.yaml, config/tiers/<tier>.yaml          the shared keys (tier, folders, network, mirrors)
+    config/articles/<slug>/config.yaml                    config["<slug>"] on the default tier
+    config/articles/<slug>/<tier>.yaml                    only what differs on that tier
+    config/articles/<slug>/schema.yaml                    every key of config["<slug>"], with a description
+
+An article is a folder of config/articles/ that holds a claims.yaml. The merge order is defaults, then
+the tier's files, then the command line (--configfile, --config), always onto the defaults' key order:
+Snakemake compares params by their repr, so the same values in another order would rerun jobs.
+A wrong key or value raises ConfigError with one line naming the key path, the schema file and the fix.
+"""
+from pathlib import Path
+from urllib.parse import urlparse
+from urllib.request import url2pathname
+
+import jsonschema
+import yaml
+from jsonschema import Draft202012Validator, validators
+from referencing import Registry, Resource
+
+SHARED_SCHEMA = "config/schema/config.schema.yaml"
+
+
+class ConfigError(ValueError):
+    """A configuration key or value that the schema refuses; the message is one line."""
+
+
+def load_yaml(path: Path) -> dict:
+    return yaml.safe_load(Path(path).read_text()) or {}
+
+
+def article_slugs(root: Path) -> list[str]:
+    """Every article of the pipeline: the folders of config/articles/ that hold a claims.yaml."""
+    return sorted(p.parent.name for p in Path(root, "config", "articles").glob("*/claims.yaml"))
+
+
+def deep_merge(base: dict, override: dict) -> dict:
+    """`override` onto `base`, keeping base's key order; nested mappings merge, anything else replaces."""
+    merged = dict(base)
+    for key, value in (override or {}).items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def tier_files(root: Path, tier: str) -> dict:
+    """A tier's overrides: the shared tier file plus each article's <tier>.yaml under its slug.
+    The default tier is the defaults themselves (config.yaml files)."""
+    root = Path(root)
+    name = "config.yaml" if tier == "default" else f"{tier}.yaml"
+    shared = root / "config" / ("config.yaml" if tier == "default" else f"tiers/{tier}.yaml")
+    if not shared.is_file():
+        tiers = ["default"] + sorted(p.stem for p in (root / "config" / "tiers").glob("*.yaml"))
+        raise ConfigError(f"config key 'tier': no tier '{tier}'; the tiers are {', '.join(tiers)} "
+                          f"(files in config/tiers/)")
+    merged = load_yaml(shared)
+    for slug in article_slugs(root):
+        path = root / "config" / "articles" / slug / name
+        if path.is_file():
+            merged[slug] = load_yaml(path)
+    return merged
+
+
+def resolve(root: Path, cli: dict) -> dict:
+    """Defaults, then the tier's overrides, then the command line's values (`cli`)."""
+    merged = deep_merge(tier_files(root, "default"), cli)
+    tier = merged.get("tier", "default")
+    if tier != "default":
+        merged = deep_merge(deep_merge(tier_files(root, "default"), tier_files(root, tier)), cli)
+    return merged
+
+
+def _schema_validator(path: Path, with_defaults: bool):
+    """A draft 2020-12 validator of the YAML schema at `path`; relative $refs resolve against its file.
+    With defaults, validating fills in a property's `default` where it is missing (as Snakemake's
+    validate does)."""
+    schema = {**load_yaml(path), "$id": path.resolve().as_uri()}
+    registry = Registry(retrieve=lambda uri: Resource.from_contents(load_yaml(Path(url2pathname(urlparse(uri).path)))))
+    cls = Draft202012Validator
+    if with_defaults:
+        check_properties = cls.VALIDATORS["properties"]
+
+        def fill_defaults(validator, properties, instance, schema_):
+            for name, subschema in properties.items():
+                if isinstance(instance, dict) and "default" in subschema:
+                    instance.setdefault(name, subschema["default"])
+            yield from check_properties(validator, properties, instance, schema_)
+
+        cls = validators.extend(cls, {"properties": fill_defaults})
+    return cls(schema, registry=registry)
+
+
+def error_line(error: jsonschema.ValidationError, prefix: str, schema_file: str) -> str:
+    """One line for a schema error: the key path, what is wrong, where the keys are documented."""
+    path = ".".join([prefix, *map(str, error.absolute_path)]) if prefix else ".".join(map(str, error.absolute_path))
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        allowed = list(error.schema.get("properties", {}))
+        unknown = [k for k in error.instance if k not in allowed]
+        pattern = ", ".join(error.schema.get("patternProperties", {}))
+        key = f"{path}.{unknown[0]}" if path else unknown[0]
+        allows = ", ".join(allowed) + (f" (or a name matching {pattern})" if pattern else "")
+        return f"config key '{key}': unknown key; {schema_file} allows here: {allows}"
+    return f"config key '{path or '(top level)'}': {error.message} (keys and values: {schema_file})"
+
+
+def validate(root: Path, config: dict) -> None:
+    """Validate the shared keys and each article's section, filling in schema defaults; raise
+    ConfigError with one line for the first error found."""
+    root = Path(root)
+    slugs = article_slugs(root)
+    shared = load_yaml(root / SHARED_SCHEMA)
+    unknown = [k for k in config if k not in shared["properties"] and k not in slugs]
+    if unknown:
+        raise ConfigError(f"config key '{unknown[0]}': unknown key; the top level allows "
+                          f"{', '.join(shared['properties'])} and one section per article ({', '.join(slugs)})")
+    checks = [(_schema_validator(root / SHARED_SCHEMA, True), {k: v for k, v in config.items() if k not in slugs},
+               "", SHARED_SCHEMA)]
+    for slug in slugs:
+        schema_file = f"config/articles/{slug}/schema.yaml"
+        checks.append((_schema_validator(root / schema_file, True), config.setdefault(slug, {}), slug, schema_file))
+    for validator, instance, prefix, schema_file in checks:
+        error = jsonschema.exceptions.best_match(validator.iter_errors(instance))
+        if error is not None:
+            raise ConfigError(error_line(error, prefix, schema_file))
+
+
+CLAIMS_SCHEMA = "config/schema/claims.schema.yaml"
+
+
+def load_claims(root: Path, slug: str) -> dict:
+    """An article's claims registry, validated; ConfigError (one line) names the file and the field."""
+    path = Path(root, "config", "articles", slug, "claims.yaml")
+    registry = load_yaml(path)
+    error = jsonschema.exceptions.best_match(_schema_validator(Path(root, CLAIMS_SCHEMA), False).iter_errors(registry))
+    if error is not None:
+        where = ".".join(map(str, error.absolute_path)) or "(top level)"
+        raise ConfigError(f"claims registry config/articles/{slug}/claims.yaml, at {where}: {error.message} "
+                          f"(fields: {CLAIMS_SCHEMA})")
+    wrong = [c["id"] for c in registry["claims"] if c["id"].split(".")[0] != slug]
+    if wrong:
+        raise ConfigError(f"claims registry config/articles/{slug}/claims.yaml: ids must start with '{slug}.': {wrong}")
+    return registry
