@@ -10,6 +10,7 @@ the tier's files, then the command line (--configfile, --config), always onto th
 Snakemake compares params by their repr, so the same values in another order would rerun jobs.
 A wrong key or value raises ConfigError with one line naming the key path, the schema file and the fix.
 """
+from functools import cache
 from pathlib import Path
 from urllib.parse import urlparse
 from urllib.request import url2pathname
@@ -26,8 +27,18 @@ class ConfigError(ValueError):
     """A configuration key or value that the schema refuses; the message is one line."""
 
 
+# libyaml's parser where PyYAML has it: planning parses every article's files on each run
+LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def load_yaml(path: Path) -> dict:
-    return yaml.safe_load(Path(path).read_text()) or {}
+    return yaml.load(Path(path).read_text(), Loader=LOADER) or {}
+
+
+@cache
+def load_schema(path: Path) -> dict:
+    """A schema file, parsed once per process (schemas are read, never modified)."""
+    return load_yaml(path)
 
 
 def article_slugs(root: Path) -> list[str]:
@@ -73,12 +84,13 @@ def resolve(root: Path, cli: dict) -> dict:
     return merged
 
 
+@cache
 def _schema_validator(path: Path, with_defaults: bool):
     """A draft 2020-12 validator of the YAML schema at `path`; relative $refs resolve against its file.
     With defaults, validating fills in a property's `default` where it is missing (as Snakemake's
     validate does)."""
-    schema = {**load_yaml(path), "$id": path.resolve().as_uri()}
-    registry = Registry(retrieve=lambda uri: Resource.from_contents(load_yaml(Path(url2pathname(urlparse(uri).path)))))
+    schema = {**load_schema(path), "$id": path.resolve().as_uri()}
+    registry = Registry(retrieve=lambda uri: Resource.from_contents(load_schema(Path(url2pathname(urlparse(uri).path)))))
     cls = Draft202012Validator
     if with_defaults:
         check_properties = cls.VALIDATORS["properties"]
@@ -111,7 +123,7 @@ def validate(root: Path, config: dict) -> None:
     ConfigError with one line for the first error found."""
     root = Path(root)
     slugs = article_slugs(root)
-    shared = load_yaml(root / SHARED_SCHEMA)
+    shared = load_schema(root / SHARED_SCHEMA)
     unknown = [k for k in config if k not in shared["properties"] and k not in slugs]
     if unknown:
         raise ConfigError(f"config key '{unknown[0]}': unknown key; the top level allows "
