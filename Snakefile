@@ -21,7 +21,6 @@ for article in ARTICLES:
     if Path(workflow.basedir, "workflow", "rules", article, "helpers.smk").is_file():
 
         include: f"workflow/rules/{article}/helpers.smk"
-
     include: f"workflow/rules/{article}/rules.smk"
 
 
@@ -29,8 +28,8 @@ include: "workflow/rules/verdicts.smk"
 
 
 rule all:
+    default_target: True
     input:
         article_targets(),
         f"{R}/verdicts.csv",
         f"{R}/REPORT.md",
-    default_target: True

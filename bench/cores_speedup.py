@@ -3,6 +3,7 @@ on the up-to-date tree. Runs the tier from scratch into results-bench{1,2}/ (git
 
     .venv/bin/python bench/cores_speedup.py [tier]     # default tier: about 17 minutes on 2 cores
 """
+
 import subprocess
 import sys
 import time

@@ -3,6 +3,7 @@ validation of every article, the DAG), as the median of several runs, with what 
 
     .venv/bin/python bench/dry_run.py [runs] [extra snakemake args, e.g. --config tier=smoke]
 """
+
 import statistics
 import subprocess
 import sys
@@ -21,5 +22,7 @@ for _ in range(RUNS):
     if last.returncode != 0:
         sys.exit(f"snakemake -n failed:\n{last.stderr[-2000:]}")
 planned = "nothing to be done" if "Nothing to be done" in last.stdout + last.stderr else "jobs planned"
-print(f"snakemake -n {' '.join(EXTRA)}: median {statistics.median(times):.2f} s over {RUNS} runs "
-      f"(min {min(times):.2f}, max {max(times):.2f}); {planned}")
+print(
+    f"snakemake -n {' '.join(EXTRA)}: median {statistics.median(times):.2f} s over {RUNS} runs "
+    f"(min {min(times):.2f}, max {max(times):.2f}); {planned}"
+)

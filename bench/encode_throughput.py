@@ -41,8 +41,13 @@ def plain_forward(encoder, sentences, pooling, batch_size, max_length) -> np.nda
     out = []
     with torch.inference_mode():
         for start in range(0, len(sentences), batch_size):
-            batch = tokenizer(sentences[start:start + batch_size], padding=True, truncation=True,
-                              max_length=max_length, return_tensors="pt")
+            batch = tokenizer(
+                sentences[start : start + batch_size],
+                padding=True,
+                truncation=True,
+                max_length=max_length,
+                return_tensors="pt",
+            )
             outputs = model(**batch, output_hidden_states=pooling == "first-last-avg")
             out.append(pool(outputs, batch["attention_mask"], pooling).numpy())
     return np.concatenate(out)
@@ -76,8 +81,8 @@ def main():
         test = test.head(args.max_pairs)
     sentences = list(dict.fromkeys(test["sentence1"].tolist() + test["sentence2"].tolist()))
     settings = (args.pooling, args.batch_size, args.max_length)
-    plain_forward(encoder, sentences[:args.batch_size], *settings)  # warm-up: allocator, kernels
-    encode_transformer(encoder, sentences[:args.batch_size], *settings)
+    plain_forward(encoder, sentences[: args.batch_size], *settings)  # warm-up: allocator, kernels
+    encode_transformer(encoder, sentences[: args.batch_size], *settings)
 
     times = {"plain": [], "ours": []}
     for _ in range(args.repeats):
@@ -89,22 +94,40 @@ def main():
     tokens = encoder.tokenizer(sentences, truncation=True, max_length=args.max_length)["input_ids"]
     lengths = [len(ids) for ids in tokens]
 
-    print(f"torch {torch.__version__}, {args.threads} threads, model {encoder.name}, pooling {args.pooling}, "
-          f"batch {args.batch_size}, max_length {args.max_length}")
-    numbers = {"model": encoder.name, "torch": torch.__version__, "threads": args.threads, "pooling": args.pooling,
-               "batch_size": args.batch_size, "max_length": args.max_length, "repeats": args.repeats,
-               "n_pairs": len(test), "n_sentences": len(sentences), "mean_tokens": float(np.mean(lengths)),
-               "plain_sentences_per_s": rate["plain"], "ours_sentences_per_s": rate["ours"],
-               "ratio_ours_over_plain": rate["ours"] / rate["plain"], "target_ratio": 0.9,
-               "plain_seconds": times["plain"], "ours_seconds": times["ours"],
-               "max_abs_diff": float(np.abs(ours - reference).max())}
-    print(f"{len(sentences)} distinct STS-B test sentences, {np.mean(lengths):.1f} tokens on average "
-          f"(max {max(lengths)}); best of {args.repeats} alternating runs\n")
+    print(
+        f"torch {torch.__version__}, {args.threads} threads, model {encoder.name}, pooling {args.pooling}, "
+        f"batch {args.batch_size}, max_length {args.max_length}"
+    )
+    numbers = {
+        "model": encoder.name,
+        "torch": torch.__version__,
+        "threads": args.threads,
+        "pooling": args.pooling,
+        "batch_size": args.batch_size,
+        "max_length": args.max_length,
+        "repeats": args.repeats,
+        "n_pairs": len(test),
+        "n_sentences": len(sentences),
+        "mean_tokens": float(np.mean(lengths)),
+        "plain_sentences_per_s": rate["plain"],
+        "ours_sentences_per_s": rate["ours"],
+        "ratio_ours_over_plain": rate["ours"] / rate["plain"],
+        "target_ratio": 0.9,
+        "plain_seconds": times["plain"],
+        "ours_seconds": times["ours"],
+        "max_abs_diff": float(np.abs(ours - reference).max()),
+    }
+    print(
+        f"{len(sentences)} distinct STS-B test sentences, {np.mean(lengths):.1f} tokens on average "
+        f"(max {max(lengths)}); best of {args.repeats} alternating runs\n"
+    )
     print("| encoder                         | sentences/s | best s | all runs s |")
     print("|---------------------------------|-------------|--------|------------|")
     for name, label in (("plain", "plain transformers, input order"), ("ours", "encode_transformer (sorted)")):
-        print(f"| {label:31} | {rate[name]:11.1f} | {min(times[name]):6.2f} | "
-              f"{' '.join(f'{t:.2f}' for t in times[name]):10} |")
+        print(
+            f"| {label:31} | {rate[name]:11.1f} | {min(times[name]):6.2f} | "
+            f"{' '.join(f'{t:.2f}' for t in times[name]):10} |"
+        )
     print(f"\nratio ours / plain: {rate['ours'] / rate['plain']:.3f}  (target ≥ 0.9)")
     print(f"max |ours − plain| over the vectors: {np.abs(ours - reference).max():.2e}")
 
@@ -114,16 +137,23 @@ def main():
         d = a.shape[1]
         values = [0.0, 0.25, 0.5, 0.75, 1.0]
         ks = sorted({max(1, d // 12), d // 6, d // 3, d // 2, d})
-        seconds, table = timed(whitening_grid, np.concatenate([a, b]), a, b, test["score"].to_numpy(),
-                               values, values, ks)
+        seconds, table = timed(
+            whitening_grid, np.concatenate([a, b]), a, b, test["score"].to_numpy(), values, values, ks
+        )
         encode_seconds = (len(a) + len(b)) / rate["ours"]
-        print(f"\nC1.7 grid: {len(table)} cells (5 β × 5 γ × {len(ks)} k) on {len(a)} pairs, fitted on "
-              f"{2 * len(a)} vectors of dimension {d}: {seconds:.2f} s, against ≈ {encode_seconds:.1f} s to "
-              f"encode those {2 * len(a)} sentences ({seconds / encode_seconds:.3f} of it)")
+        print(
+            f"\nC1.7 grid: {len(table)} cells (5 β × 5 γ × {len(ks)} k) on {len(a)} pairs, fitted on "
+            f"{2 * len(a)} vectors of dimension {d}: {seconds:.2f} s, against ≈ {encode_seconds:.1f} s to "
+            f"encode those {2 * len(a)} sentences ({seconds / encode_seconds:.3f} of it)"
+        )
         best = table.loc[table.spearman.idxmax()]
         print(f"best cell on test (informational): β={best.beta}, γ={best.gamma}, k={best.k}: {best.spearman:.2f}")
-        numbers.update(grid_cells=len(table), grid_seconds=seconds, grid_encode_seconds=encode_seconds,
-                       grid_over_encode=seconds / encode_seconds)
+        numbers.update(
+            grid_cells=len(table),
+            grid_seconds=seconds,
+            grid_encode_seconds=encode_seconds,
+            grid_over_encode=seconds / encode_seconds,
+        )
     if args.json:
         Path(args.json).write_text(json.dumps(numbers, indent=1) + "\n", encoding="utf-8")
 

@@ -126,12 +126,16 @@ def summarise(rows, args) -> dict:
     return {
         "parameters": sum(p.numel() for p in model.parameters()),
         "tensors": len(list(model.parameters())),
-        "threads": args.threads, "steps": args.steps, "warmup": args.warmup, "torch": torch.__version__,
+        "threads": args.threads,
+        "steps": args.steps,
+        "warmup": args.warmup,
+        "torch": torch.__version__,
         "allocator": "retain freed memory" if args.retain_freed_memory else "glibc defaults",
         "rows": {f"{name} {mode}": row for (name, mode), row in rows.items()},
         "ratio_loop": ratio(("Lion", "loop"), ("AdamW", "loop")),
         "ratio_foreach": ratio(("Lion", "foreach"), ("AdamW", "foreach")),
-        "fastest_lion": lion[1], "fastest_adamw": adamw[1],
+        "fastest_lion": lion[1],
+        "fastest_adamw": adamw[1],
         "ratio_fastest": ratio(lion, adamw),
         "whole_step_ratio_foreach": ratio(("Lion", "foreach"), ("AdamW", "foreach"), "whole_ms"),
         "state_bytes_ratio": supported["Lion", "loop"]["state_mib"] / supported["AdamW", "loop"]["state_mib"],
@@ -139,9 +143,11 @@ def summarise(rows, args) -> dict:
 
 
 def report(summary):
-    print(f"torch {summary['torch']}, {summary['threads']} threads, TinyLM with "
-          f"{summary['parameters'] / 1e6:.2f} M parameters in {summary['tensors']} float32 tensors; median of "
-          f"{summary['steps']} steps after {summary['warmup']} warm-up; allocator: {summary['allocator']}")
+    print(
+        f"torch {summary['torch']}, {summary['threads']} threads, TinyLM with "
+        f"{summary['parameters'] / 1e6:.2f} M parameters in {summary['tensors']} float32 tensors; median of "
+        f"{summary['steps']} steps after {summary['warmup']} warm-up; allocator: {summary['allocator']}"
+    )
     whole = any("whole_ms" in row for row in summary["rows"].values())
     print(f"\n| optimizer | mode    | step() ms | state MiB |{' whole step ms |' if whole else ''}")
     print(f"|-----------|---------|-----------|-----------|{'---------------|' if whole else ''}")
@@ -159,8 +165,10 @@ def report(summary):
     print("\nt_Lion / t_AdamW for step() (C2.6 rule: < 1, like for like)")
     print(f"  loop    vs loop    : {show(summary['ratio_loop'])}")
     print(f"  foreach vs foreach : {show(summary['ratio_foreach'])}")
-    print(f"  fastest Lion ({summary['fastest_lion']}) vs fastest AdamW ({summary['fastest_adamw']}): "
-          f"{show(summary['ratio_fastest'])}")
+    print(
+        f"  fastest Lion ({summary['fastest_lion']}) vs fastest AdamW ({summary['fastest_adamw']}): "
+        f"{show(summary['ratio_fastest'])}"
+    )
     if whole:
         print(f"whole step, foreach (informational): {show(summary['whole_step_ratio_foreach'])}")
     print(f"state bytes Lion / AdamW: {summary['state_bytes_ratio']:.4f}")
@@ -184,8 +192,11 @@ def main():
     if args.only:
         print(json.dumps(measure(tuple(args.only.split(":")), args)))
         return
-    argv = [f"--{name.replace('_', '-')}={value}" for name, value in vars(args).items()
-            if name not in ("json", "only", "retain_freed_memory")]
+    argv = [
+        f"--{name.replace('_', '-')}={value}"
+        for name, value in vars(args).items()
+        if name not in ("json", "only", "retain_freed_memory")
+    ]
     argv += ["--retain-freed-memory"] if args.retain_freed_memory else []
     summary = summarise({key: measure_in_fresh_process(key, argv) for key in OPTIMIZERS}, args)
     report(summary)

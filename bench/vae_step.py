@@ -35,8 +35,18 @@ import torch.nn.functional as F
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from kexue.lm import EOS, build_vocab  # noqa: E402
 from kexue.sources import ptb_from_treebank  # noqa: E402
-from kexue.vae_bn.models import (SentenceBatch, TextVAE, VAEOutput, bucket_batches, collate, elbo_loss,  # noqa: E402
-                       encode_sentences, kl_per_dim, random_batches, up_to_length)
+from kexue.vae_bn.models import (  # noqa: E402
+    SentenceBatch,
+    TextVAE,
+    VAEOutput,
+    bucket_batches,
+    collate,
+    elbo_loss,
+    encode_sentences,
+    kl_per_dim,
+    random_batches,
+    up_to_length,
+)
 
 
 def ptb_train_sentences(max_tokens: int | None, limit: int | None) -> tuple[list[str], list[torch.Tensor]]:
@@ -106,19 +116,24 @@ def main():
     vocab, sentences = ptb_train_sentences(args.max_tokens, args.sentences)
     lengths = torch.tensor([len(s) for s in sentences])
     torch.manual_seed(args.seed)
-    ours = TextVAE(len(vocab), vocab.index(EOS), latent=args.latent, embed=args.embed, hidden=args.hidden,
-                   head=args.head)
+    ours = TextVAE(
+        len(vocab), vocab.index(EOS), latent=args.latent, embed=args.embed, hidden=args.hidden, head=args.head
+    )
     plain = deepcopy(ours)
     optimizers = {name: torch.optim.SGD(m.parameters(), lr=1.0) for name, m in (("plain", plain), ("ours", ours))}
     gen = torch.Generator().manual_seed(args.seed)
-    epochs = {"plain": random_batches(len(sentences), args.batch_size, gen),
-              "ours": bucket_batches(lengths, args.batch_size, gen)}
+    epochs = {
+        "plain": random_batches(len(sentences), args.batch_size, gen),
+        "ours": bucket_batches(lengths, args.batch_size, gen),
+    }
     n_batches = len(epochs["ours"])
     timed = n_batches - args.warmup if args.batches <= 0 else min(args.batches, n_batches - args.warmup)
 
-    print(f"torch {torch.__version__}, {args.threads} threads; PTB train: {len(sentences)} sentences, "
-          f"{int(lengths.sum())} tokens incl. <eos>, vocabulary {len(vocab)}; TextVAE embed {args.embed}, "
-          f"hidden {args.hidden}, latent {args.latent}, head {args.head}, batch {args.batch_size}, SGD lr 1.0, clip 5")
+    print(
+        f"torch {torch.__version__}, {args.threads} threads; PTB train: {len(sentences)} sentences, "
+        f"{int(lengths.sum())} tokens incl. <eos>, vocabulary {len(vocab)}; TextVAE embed {args.embed}, "
+        f"hidden {args.hidden}, latent {args.latent}, head {args.head}, batch {args.batch_size}, SGD lr 1.0, clip 5"
+    )
     loss_gap = same_losses(ours, sentences, 8)
     print(f"same objective: max |Δ per-sentence loss| between the passes = {loss_gap:.2e} nats")
     padding = {}
@@ -145,13 +160,24 @@ def main():
     ratio = sum(times["plain"]) / sum(times["ours"])
     print(f"\nepoch time plain / ours = {ratio:.2f}× (goal ≥ 2×)")
     if args.json:
-        numbers = {"threads": args.threads, "sentences": len(sentences), "tokens": int(lengths.sum()),
-                   "vocabulary": len(vocab), "batch_size": args.batch_size, "embed": args.embed,
-                   "hidden": args.hidden, "latent": args.latent, "head": args.head, "timed_steps": timed,
-                   "epoch_steps": n_batches, "max_loss_difference": loss_gap, "epoch_ratio": ratio,
-                   **{f"{name}_padded_tokens_ratio": padding[name] for name in times},
-                   **{f"{name}_step_s": statistics.fmean(t) for name, t in times.items()},
-                   **{f"{name}_epoch_s": statistics.fmean(t) * n_batches for name, t in times.items()}}
+        numbers = {
+            "threads": args.threads,
+            "sentences": len(sentences),
+            "tokens": int(lengths.sum()),
+            "vocabulary": len(vocab),
+            "batch_size": args.batch_size,
+            "embed": args.embed,
+            "hidden": args.hidden,
+            "latent": args.latent,
+            "head": args.head,
+            "timed_steps": timed,
+            "epoch_steps": n_batches,
+            "max_loss_difference": loss_gap,
+            "epoch_ratio": ratio,
+            **{f"{name}_padded_tokens_ratio": padding[name] for name in times},
+            **{f"{name}_step_s": statistics.fmean(t) for name, t in times.items()},
+            **{f"{name}_epoch_s": statistics.fmean(t) * n_batches for name, t in times.items()},
+        }
         Path(args.json).write_text(json.dumps(numbers, indent=1) + "\n")
 
 

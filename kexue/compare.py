@@ -24,6 +24,7 @@ Prints a Markdown summary (first line: the counts) and writes the same as JSON w
 Exit code: 0 nothing moved, no verdict changed and no compared file on one side only; 1 otherwise;
 2 on bad input (a missing folder, a git revision that cannot be read).
 """
+
 import argparse
 import json
 import math
@@ -46,6 +47,7 @@ class BadInput(Exception):
 
 # ---- reading a tree ------------------------------------------------------------------------------
 
+
 def flatten(value, prefix=""):
     """{'a': {'b': [1, 2]}} → {'a.b.0': 1, 'a.b.1': 2}, leaving out every key named provenance."""
     if isinstance(value, dict):
@@ -62,16 +64,20 @@ def flatten(value, prefix=""):
 
 def metrics_files(root: Path) -> dict:
     """Relative path ('lion/metrics/exact.json') → path, for every metrics file of the tree."""
-    return {p.relative_to(root).as_posix(): p for p in sorted(root.glob("*/metrics/*.json"))
-            if not p.name.endswith(".provenance.json")}
+    return {
+        p.relative_to(root).as_posix(): p
+        for p in sorted(root.glob("*/metrics/*.json"))
+        if not p.name.endswith(".provenance.json")
+    }
 
 
 def read_metrics(path: Path) -> dict:
     try:
         return flatten(json.loads(path.read_text()))
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise BadInput(f"{path}: not a readable metrics file ({e}); rerun the job that writes it, "
-                       f"or restore it with git checkout") from None
+        raise BadInput(
+            f"{path}: not a readable metrics file ({e}); rerun the job that writes it, or restore it with git checkout"
+        ) from None
 
 
 def timing_paths(repo: Path) -> set:
@@ -99,6 +105,7 @@ def read_verdicts(path: Path) -> pd.DataFrame:
 
 # ---- comparing -----------------------------------------------------------------------------------
 
+
 def is_number(x) -> bool:
     return isinstance(x, (int, float)) and not isinstance(x, bool)
 
@@ -109,7 +116,7 @@ def moved(old, new, rtol: float, atol: float) -> bool:
         return type(old) is not type(new) or old != new
     if old == new or (math.isnan(old) and math.isnan(new)):
         return False
-    return not abs(old - new) <= atol + rtol * abs(old)   # NaN against a number moved
+    return not abs(old - new) <= atol + rtol * abs(old)  # NaN against a number moved
 
 
 def relative_difference(old, new):
@@ -129,9 +136,11 @@ def compare_leaves(file: str, old: dict, new: dict, rtol: float, atol: float) ->
     common = [k for k in old if k in new]
     return {
         "compared": len(common),
-        "moved": [{"file": file, "key": k, "old": old[k], "new": new[k],
-                   "rel_diff": relative_difference(old[k], new[k])}
-                  for k in common if moved(old[k], new[k], rtol, atol)],
+        "moved": [
+            {"file": file, "key": k, "old": old[k], "new": new[k], "rel_diff": relative_difference(old[k], new[k])}
+            for k in common
+            if moved(old[k], new[k], rtol, atol)
+        ],
         "added": [{"file": file, "key": k, "new": new[k]} for k in new if k not in old],
         "removed": [{"file": file, "key": k, "old": old[k]} for k in old if k not in new],
     }
@@ -141,20 +150,32 @@ def compare_metrics(old_root: Path, new_root: Path, timing: set, rtol: float, at
     """(metrics, timings): files in both trees compared leaf by leaf, timing files apart."""
     old_files, new_files = metrics_files(old_root), metrics_files(new_root)
     both = [f for f in old_files if f in new_files]
-    result = {"files_compared": 0, "values_compared": 0, "moved": [], "added": [], "removed": [],
-              "only_old": [f for f in old_files if f not in new_files],
-              "only_new": [f for f in new_files if f not in old_files]}
-    timings = {"files": sorted(f for f in set(old_files) | set(new_files) if f in timing),
-               "values_compared": 0, "changed": []}
+    result = {
+        "files_compared": 0,
+        "values_compared": 0,
+        "moved": [],
+        "added": [],
+        "removed": [],
+        "only_old": [f for f in old_files if f not in new_files],
+        "only_new": [f for f in new_files if f not in old_files],
+    }
+    timings = {
+        "files": sorted(f for f in set(old_files) | set(new_files) if f in timing),
+        "values_compared": 0,
+        "changed": [],
+    }
     for f in both:
         diff = compare_leaves(f, read_metrics(old_files[f]), read_metrics(new_files[f]), rtol, atol)
         if f in timing:
             timings["values_compared"] += diff["compared"]
-            timings["changed"] += [{"file": f, "key": d["key"], "old": d["old"], "new": d["new"],
-                                    "ratio": ratio(d["old"], d["new"])} for d in diff["moved"]]
-            timings["changed"] += [{"file": f, "key": d["key"], "old": d.get("old"),
-                                    "new": d.get("new"), "ratio": None}
-                                   for d in diff["removed"] + diff["added"]]
+            timings["changed"] += [
+                {"file": f, "key": d["key"], "old": d["old"], "new": d["new"], "ratio": ratio(d["old"], d["new"])}
+                for d in diff["moved"]
+            ]
+            timings["changed"] += [
+                {"file": f, "key": d["key"], "old": d.get("old"), "new": d.get("new"), "ratio": None}
+                for d in diff["removed"] + diff["added"]
+            ]
             continue
         result["files_compared"] += 1
         result["values_compared"] += diff["compared"]
@@ -172,8 +193,9 @@ def compare_verdicts(old_csv: Path, new_csv: Path) -> dict:
     same = [i for i in common if old.at[i, "verdict"] == new.at[i, "verdict"]]
     return {
         "compared": len(common),
-        "changed": [{"id": i, "old": old.at[i, "verdict"], "new": new.at[i, "verdict"]}
-                    for i in common if i not in same],
+        "changed": [
+            {"id": i, "old": old.at[i, "verdict"], "new": new.at[i, "verdict"]} for i in common if i not in same
+        ],
         "added": [i for i in new.index if i not in old.index],
         "removed": [i for i in old.index if i not in new.index],
         "ours_changed": [i for i in same if old.at[i, "ours"] != new.at[i, "ours"]],
@@ -183,16 +205,23 @@ def compare_verdicts(old_csv: Path, new_csv: Path) -> dict:
 def compare_benchmarks(old_root: Path, new_root: Path) -> list:
     """Per article: summed benchmark wall seconds old and new, and their ratio."""
     old, new = benchmark_seconds(old_root), benchmark_seconds(new_root)
-    return [{"article": a, "old_s": old.get(a), "new_s": new.get(a),
-             "ratio": ratio(old[a], new[a]) if a in old and a in new else None}
-            for a in sorted(set(old) | set(new))]
+    return [
+        {
+            "article": a,
+            "old_s": old.get(a),
+            "new_s": new.get(a),
+            "ratio": ratio(old[a], new[a]) if a in old and a in new else None,
+        }
+        for a in sorted(set(old) | set(new))
+    ]
 
 
 def has_differences(report: dict) -> bool:
     """Anything but timings: moved or added/removed leaves, changed verdicts, files on one side."""
     m, v, f = report["metrics"], report["verdicts"], report["files"]
-    return any([m["moved"], m["added"], m["removed"], v["changed"], v["added"], v["removed"],
-                f["only_old"], f["only_new"]])
+    return any(
+        [m["moved"], m["added"], m["removed"], v["changed"], v["added"], v["removed"], f["only_old"], f["only_new"]]
+    )
 
 
 def compare_trees(old_root, new_root, timing=frozenset(), rtol=1e-9, atol=1e-12) -> dict:
@@ -204,14 +233,20 @@ def compare_trees(old_root, new_root, timing=frozenset(), rtol=1e-9, atol=1e-12)
     if old_csv.exists() != new_csv.exists():
         (only_old if old_csv.exists() else only_new).append("verdicts.csv")
     timings["benchmarks"] = compare_benchmarks(old_root, new_root)
-    report = {"rtol": rtol, "atol": atol, "metrics": metrics,
-              "verdicts": compare_verdicts(old_csv, new_csv),
-              "files": {"only_old": only_old, "only_new": only_new}, "timings": timings}
+    report = {
+        "rtol": rtol,
+        "atol": atol,
+        "metrics": metrics,
+        "verdicts": compare_verdicts(old_csv, new_csv),
+        "files": {"only_old": only_old, "only_new": only_new},
+        "timings": timings,
+    }
     report["differences"] = has_differences(report)
     return report
 
 
 # ---- writing the summary -------------------------------------------------------------------------
+
 
 def fmt(x) -> str:
     if x is None:
@@ -237,8 +272,7 @@ def table(header: list, rows: list) -> list:
 
 def summary_line(report: dict) -> str:
     m, v, t, f = report["metrics"], report["verdicts"], report["timings"], report["files"]
-    metrics = f"metrics: {m['values_compared']} values compared in {m['files_compared']} files, " \
-              f"{len(m['moved'])} moved"
+    metrics = f"metrics: {m['values_compared']} values compared in {m['files_compared']} files, {len(m['moved'])} moved"
     if m["added"] or m["removed"]:
         metrics += f", {len(m['added'])} keys added, {len(m['removed'])} removed"
     verdicts = f"verdicts: {v['compared']} compared, {len(v['changed'])} changed"
@@ -253,21 +287,34 @@ def summary_line(report: dict) -> str:
 
 def markdown(report: dict, old_name: str = "OLD", new_name: str = "NEW") -> str:
     m, v, t, f = report["metrics"], report["verdicts"], report["timings"], report["files"]
-    lines = [summary_line(report), "",
-             f"Compared {old_name} → {new_name} "
-             f"(rtol {report['rtol']:g}, atol {report['atol']:g}).",
-             ""]
+    lines = [
+        summary_line(report),
+        "",
+        f"Compared {old_name} → {new_name} (rtol {report['rtol']:g}, atol {report['atol']:g}).",
+        "",
+    ]
     if m["moved"]:
         lines += ["## Metrics that moved", ""]
-        lines += table(["file", "key", "old", "new", "rel. diff"],
-                       [[d["file"], d["key"], fmt(d["old"]), fmt(d["new"]),
-                         "–" if d["rel_diff"] is None else f"{d['rel_diff']:.3g}"]
-                        for d in m["moved"]]) + [""]
+        lines += table(
+            ["file", "key", "old", "new", "rel. diff"],
+            [
+                [
+                    d["file"],
+                    d["key"],
+                    fmt(d["old"]),
+                    fmt(d["new"]),
+                    "–" if d["rel_diff"] is None else f"{d['rel_diff']:.3g}",
+                ]
+                for d in m["moved"]
+            ],
+        ) + [""]
     if m["added"] or m["removed"]:
         lines += ["## Metric keys on one side only", ""]
-        lines += table(["file", "key", "old", "new"],
-                       [[d["file"], d["key"], fmt(d["old"]), "(absent)"] for d in m["removed"]]
-                       + [[d["file"], d["key"], "(absent)", fmt(d["new"])] for d in m["added"]])
+        lines += table(
+            ["file", "key", "old", "new"],
+            [[d["file"], d["key"], fmt(d["old"]), "(absent)"] for d in m["removed"]]
+            + [[d["file"], d["key"], "(absent)", fmt(d["new"])] for d in m["added"]],
+        )
         lines += [""]
     if v["changed"] or v["added"] or v["removed"]:
         lines += ["## Verdicts", ""]
@@ -275,30 +322,50 @@ def markdown(report: dict, old_name: str = "OLD", new_name: str = "NEW") -> str:
         lines += capped([f"- {i}: added" for i in v["added"]])
         lines += capped([f"- {i}: removed" for i in v["removed"]]) + [""]
     if v["ours_changed"]:
-        lines += [f"{len(v['ours_changed'])} claims kept their verdict with a changed `ours` text: "
-                  + ", ".join(capped(v["ours_changed"])), ""]
+        lines += [
+            f"{len(v['ours_changed'])} claims kept their verdict with a changed `ours` text: "
+            + ", ".join(capped(v["ours_changed"])),
+            "",
+        ]
     if f["only_old"] or f["only_new"]:
         lines += ["## Files on one side only", ""]
-        lines += capped([f"- only in {old_name}: {p}" for p in f["only_old"]]
-                        + [f"- only in {new_name}: {p}" for p in f["only_new"]]) + [""]
+        lines += capped(
+            [f"- only in {old_name}: {p}" for p in f["only_old"]]
+            + [f"- only in {new_name}: {p}" for p in f["only_new"]]
+        ) + [""]
     lines += ["## Timings (reported apart, never a difference)", ""]
     if t["files"]:
-        lines += [f"Timing files: {', '.join(t['files'])}; {t['values_compared']} values compared, "
-                  f"{len(t['changed'])} changed.", ""]
+        lines += [
+            f"Timing files: {', '.join(t['files'])}; {t['values_compared']} values compared, "
+            f"{len(t['changed'])} changed.",
+            "",
+        ]
     if t["changed"]:
-        lines += table(["file", "key", "old", "new", "ratio"],
-                       [[d["file"], d["key"], fmt(d["old"]), fmt(d["new"]),
-                         "–" if d["ratio"] is None else f"{d['ratio']:.3g}"]
-                        for d in t["changed"]]) + [""]
+        lines += table(
+            ["file", "key", "old", "new", "ratio"],
+            [
+                [d["file"], d["key"], fmt(d["old"]), fmt(d["new"]), "–" if d["ratio"] is None else f"{d['ratio']:.3g}"]
+                for d in t["changed"]
+            ],
+        ) + [""]
     if t["benchmarks"]:
-        lines += table(["article", "benchmark wall s (old)", "new", "ratio"],
-                       [[b["article"], seconds(b["old_s"]), seconds(b["new_s"]),
-                         "–" if b["ratio"] is None else f"{b['ratio']:.3g}"]
-                        for b in t["benchmarks"]]) + [""]
+        lines += table(
+            ["article", "benchmark wall s (old)", "new", "ratio"],
+            [
+                [
+                    b["article"],
+                    seconds(b["old_s"]),
+                    seconds(b["new_s"]),
+                    "–" if b["ratio"] is None else f"{b['ratio']:.3g}",
+                ]
+                for b in t["benchmarks"]
+            ],
+        ) + [""]
     return "\n".join(lines).rstrip() + "\n"
 
 
 # ---- the command ---------------------------------------------------------------------------------
+
 
 def git_results(rev: str, repo: Path, into: Path) -> Path:
     """Extract results/ as committed at rev into `into`; returns the extracted results folder."""
@@ -307,9 +374,11 @@ def git_results(rev: str, repo: Path, into: Path) -> Path:
     archive = subprocess.run(["git", "archive", rev, "results"], cwd=repo, capture_output=True)
     if archive.returncode != 0:
         why = archive.stderr.decode(errors="replace").strip().splitlines()
-        raise BadInput(f"git:{rev}: cannot read results/ at revision {rev!r} of {repo} "
-                       f"({why[-1] if why else 'git archive failed'}); give a revision that has "
-                       f"results/ committed, e.g. git:HEAD, or point --repo at the repository")
+        raise BadInput(
+            f"git:{rev}: cannot read results/ at revision {rev!r} of {repo} "
+            f"({why[-1] if why else 'git archive failed'}); give a revision that has "
+            f"results/ committed, e.g. git:HEAD, or point --repo at the repository"
+        )
     subprocess.run(["tar", "-x", "-C", str(into)], input=archive.stdout, check=True)
     return into / "results"
 
@@ -318,27 +387,31 @@ def resolve(spec: str, repo: Path, scratch: Path) -> Path:
     """A folder argument, or git:REV extracted under scratch; BadInput when it is not usable."""
     if spec.startswith("git:"):
         into = Path(tempfile.mkdtemp(dir=scratch))
-        return git_results(spec[len("git:"):] or "HEAD", repo, into)
+        return git_results(spec[len("git:") :] or "HEAD", repo, into)
     root = Path(spec)
     if not root.is_dir():
-        raise BadInput(f"{spec}: no such folder; give a results folder (e.g. results) "
-                       f"or git:REV for results/ as committed at revision REV")
+        raise BadInput(
+            f"{spec}: no such folder; give a results folder (e.g. results) "
+            f"or git:REV for results/ as committed at revision REV"
+        )
     if not (root / "verdicts.csv").exists() and not metrics_files(root):
-        raise BadInput(f"{spec}: not a results tree (no verdicts.csv, no */metrics/*.json); "
-                       f"give the folder that holds the article folders, e.g. results")
+        raise BadInput(
+            f"{spec}: not a results tree (no verdicts.csv, no */metrics/*.json); "
+            f"give the folder that holds the article folders, e.g. results"
+        )
     return root
 
 
 def parse_args(argv):
-    parser = argparse.ArgumentParser(prog="python -m kexue.compare",
-                                     description="Compare two results trees.")
+    parser = argparse.ArgumentParser(prog="python -m kexue.compare", description="Compare two results trees.")
     parser.add_argument("old", help="results folder or git:REV")
     parser.add_argument("new", help="results folder or git:REV")
     parser.add_argument("--rtol", type=float, default=1e-9, help="relative tolerance (1e-9)")
     parser.add_argument("--atol", type=float, default=1e-12, help="absolute tolerance (1e-12)")
     parser.add_argument("--json", type=Path, help="also write the comparison as JSON here")
-    parser.add_argument("--repo", type=Path, default=REPO,
-                        help="repository for git:REV and config/articles/*/claims.yaml")
+    parser.add_argument(
+        "--repo", type=Path, default=REPO, help="repository for git:REV and config/articles/*/claims.yaml"
+    )
     return parser.parse_args(argv)
 
 

@@ -10,6 +10,7 @@ the tier's files, then the command line (--configfile, --config), always onto th
 Snakemake compares params by their repr, so the same values in another order would rerun jobs.
 A wrong key or value raises ConfigError with one line naming the key path, the schema file and the fix.
 """
+
 from functools import cache
 from pathlib import Path
 from urllib.parse import urlparse
@@ -65,8 +66,9 @@ def tier_files(root: Path, tier: str) -> dict:
     shared = root / "config" / ("config.yaml" if tier == "default" else f"tiers/{tier}.yaml")
     if not shared.is_file():
         tiers = ["default"] + sorted(p.stem for p in (root / "config" / "tiers").glob("*.yaml"))
-        raise ConfigError(f"config key 'tier': no tier '{tier}'; the tiers are {', '.join(tiers)} "
-                          f"(files in config/tiers/)")
+        raise ConfigError(
+            f"config key 'tier': no tier '{tier}'; the tiers are {', '.join(tiers)} (files in config/tiers/)"
+        )
     merged = load_yaml(shared)
     for slug in article_slugs(root):
         path = root / "config" / "articles" / slug / name
@@ -90,7 +92,9 @@ def _schema_validator(path: Path, with_defaults: bool):
     With defaults, validating fills in a property's `default` where it is missing (as Snakemake's
     validate does)."""
     schema = {**load_schema(path), "$id": path.resolve().as_uri()}
-    registry = Registry(retrieve=lambda uri: Resource.from_contents(load_schema(Path(url2pathname(urlparse(uri).path)))))
+    registry = Registry(
+        retrieve=lambda uri: Resource.from_contents(load_schema(Path(url2pathname(urlparse(uri).path))))
+    )
     cls = Draft202012Validator
     if with_defaults:
         check_properties = cls.VALIDATORS["properties"]
@@ -126,10 +130,18 @@ def validate(root: Path, config: dict) -> None:
     shared = load_schema(root / SHARED_SCHEMA)
     unknown = [k for k in config if k not in shared["properties"] and k not in slugs]
     if unknown:
-        raise ConfigError(f"config key '{unknown[0]}': unknown key; the top level allows "
-                          f"{', '.join(shared['properties'])} and one section per article ({', '.join(slugs)})")
-    checks = [(_schema_validator(root / SHARED_SCHEMA, True), {k: v for k, v in config.items() if k not in slugs},
-               "", SHARED_SCHEMA)]
+        raise ConfigError(
+            f"config key '{unknown[0]}': unknown key; the top level allows "
+            f"{', '.join(shared['properties'])} and one section per article ({', '.join(slugs)})"
+        )
+    checks = [
+        (
+            _schema_validator(root / SHARED_SCHEMA, True),
+            {k: v for k, v in config.items() if k not in slugs},
+            "",
+            SHARED_SCHEMA,
+        )
+    ]
     for slug in slugs:
         schema_file = f"config/articles/{slug}/schema.yaml"
         checks.append((_schema_validator(root / schema_file, True), config.setdefault(slug, {}), slug, schema_file))
@@ -149,8 +161,9 @@ def load_claims(root: Path, slug: str) -> dict:
     error = jsonschema.exceptions.best_match(_schema_validator(Path(root, CLAIMS_SCHEMA), False).iter_errors(registry))
     if error is not None:
         where = ".".join(map(str, error.absolute_path)) or "(top level)"
-        raise ConfigError(f"claims registry config/articles/{slug}/claims.yaml, at {where}: {error.message} "
-                          f"(fields: {CLAIMS_SCHEMA})")
+        raise ConfigError(
+            f"claims registry config/articles/{slug}/claims.yaml, at {where}: {error.message} (fields: {CLAIMS_SCHEMA})"
+        )
     wrong = [c["id"] for c in registry["claims"] if c["id"].split(".")[0] != slug]
     if wrong:
         raise ConfigError(f"claims registry config/articles/{slug}/claims.yaml: ids must start with '{slug}.': {wrong}")

@@ -11,6 +11,7 @@ Regenerate after changing a schema, a tier file, the catalog or the committed re
     python -m kexue.docs           (or: make docs)
     python -m kexue.docs --check   exit 1 and name the stale files (the tests run this)
 """
+
 import argparse
 import json
 import re
@@ -84,7 +85,9 @@ def key_table(schema: dict, defaults: dict, tiers: dict) -> str:
     lines = ["| key | default | " + " | ".join(tiers) + " | meaning |", "|---|---|" + "---|" * len(tiers) + "---|"]
     for path, text in leaves(everything, schema, schema):
         default = lookup(defaults, path)
-        shown = ["" if lookup(resolved[name], path) == default else cell(lookup(resolved[name], path)) for name in tiers]
+        shown = [
+            "" if lookup(resolved[name], path) == default else cell(lookup(resolved[name], path)) for name in tiers
+        ]
         meaning = text.replace("|", "\\|").replace("\n", " ")
         lines.append(f"| `{'.'.join(path)}` | {cell(default)} | " + " | ".join(shown) + f" | {meaning} |")
     return "\n".join(lines) + "\n"
@@ -125,8 +128,10 @@ def articles_table(root: Path) -> str:
 def documents(root: Path) -> dict:
     """Each generated page → (its markers, the generated text)."""
     keys = (BEGIN, END)
-    pages = {Path(root, "config", "README.md"): (keys, shared_table(root)),
-             Path(root, "README.md"): ((ARTICLES_BEGIN, ARTICLES_END), articles_table(root))}
+    pages = {
+        Path(root, "config", "README.md"): (keys, shared_table(root)),
+        Path(root, "README.md"): ((ARTICLES_BEGIN, ARTICLES_END), articles_table(root)),
+    }
     for slug in article_slugs(root):
         pages[Path(root, "config", "articles", slug, "README.md")] = (keys, article_table(root, slug))
     return pages
@@ -143,8 +148,11 @@ def with_table(text: str, table: str, page: Path, markers: tuple = (BEGIN, END))
 
 def stale(root: Path) -> list[Path]:
     """Pages whose generated table differs from what its sources generate."""
-    return [page for page, (markers, table) in documents(root).items()
-            if with_table(page.read_text(), table, page, markers) != page.read_text()]
+    return [
+        page
+        for page, (markers, table) in documents(root).items()
+        if with_table(page.read_text(), table, page, markers) != page.read_text()
+    ]
 
 
 def main(argv=None) -> int:

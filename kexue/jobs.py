@@ -3,14 +3,15 @@
 A script under scripts/ does `job = Job(snakemake)` and then writes every output through it, so that
 each output is complete or absent (never half-written) and carries its provenance record.
 """
+
 import json
 import logging
 import os
 import reprlib
 import resource
 import subprocess
-import tempfile
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -67,24 +68,26 @@ class Job:
 
     def record(self, inputs=None) -> dict:
         inputs = [p for p in (inputs if inputs is not None else self.smk.input) if Path(p).is_file()]
-        return provenance.record(
-            self.params, self.seeds, inputs, time.time() - self.started, rule=self.smk.rule
-        )
+        return provenance.record(self.params, self.seeds, inputs, time.time() - self.started, rule=self.smk.rule)
 
     def usage(self) -> dict:
         """This process's cost so far, in the columns of Snakemake's benchmark files: wall seconds,
         CPU seconds (all threads) and peak resident memory in MB."""
         own = resource.getrusage(resource.RUSAGE_SELF)
-        return {"s": time.time() - self.started, "cpu_time": own.ru_utime + own.ru_stime,
-                "max_rss": own.ru_maxrss / 1024}
+        return {
+            "s": time.time() - self.started,
+            "cpu_time": own.ru_utime + own.ru_stime,
+            "max_rss": own.ru_maxrss / 1024,
+        }
 
     def run_benchmark(self, script, options: list) -> dict:
         """Run a bench/ script in its own process with `options` plus --json, log what it printed, and
         return the numbers it wrote; a failure stops the job, naming the script."""
         with tempfile.TemporaryDirectory() as tmp:
             out = Path(tmp) / "numbers.json"
-            done = subprocess.run([sys.executable, str(script), *options, f"--json={out}"],
-                                  capture_output=True, text=True)
+            done = subprocess.run(
+                [sys.executable, str(script), *options, f"--json={out}"], capture_output=True, text=True
+            )
             self.log.info("%s %s\n%s%s", script, " ".join(options), done.stdout, done.stderr)
             if done.returncode != 0:
                 raise SystemExit(f"{script} failed (exit {done.returncode}); its output is in the log above")
@@ -106,8 +109,7 @@ class Job:
             fmt = out.suffix[1:]
             # no creation date in the SVG, so that an unchanged figure is an unchanged file in git
             metadata = {"Date": None} if fmt == "svg" else None
-            write_atomic(out, lambda tmp: fig.savefig(tmp, format=fmt, dpi=150, bbox_inches="tight",
-                                                      metadata=metadata))
+            write_atomic(out, lambda tmp: fig.savefig(tmp, format=fmt, dpi=150, bbox_inches="tight", metadata=metadata))
         self._provenance(path, upstream)
         self.log.info("wrote %s", path)
 

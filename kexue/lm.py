@@ -62,13 +62,13 @@ def encode_corpus(text: Corpus, vocab: Sequence[str]) -> Tensor:
         ids.append(index[EOS])
     if unknown:
         examples = ", ".join(repr(word) for word, _ in unknown.most_common(5))
-        raise KeyError(f"{len(unknown)} word type(s) not in the vocabulary "
-                       f"({sum(unknown.values())} tokens), e.g. {examples}")
+        raise KeyError(
+            f"{len(unknown)} word type(s) not in the vocabulary ({sum(unknown.values())} tokens), e.g. {examples}"
+        )
     return torch.tensor(ids, dtype=torch.long)
 
 
-def batches(ids: Tensor, batch_size: int, context: int,
-            generator: torch.Generator) -> Iterator[tuple[Tensor, Tensor]]:
+def batches(ids: Tensor, batch_size: int, context: int, generator: torch.Generator) -> Iterator[tuple[Tensor, Tensor]]:
     """Endless (x, y) pairs of shape (B, T): B windows at uniformly random offsets, y = x shifted by one.
 
     x[b, t] = ids[s_b + t], y[b, t] = ids[s_b + t + 1], s_b ~ U{0, …, len(ids) − T − 1} drawn from
@@ -124,8 +124,7 @@ class Block(nn.Module):
         # (B, T, 3D) → (3, B, H, T, D/H): one q, k, v per head
         q, k, v = self.qkv(h).view(B, T, 3, self.n_head, D // self.n_head).permute(2, 0, 3, 1, 4)
         # softmax(q kᵀ / √(D/H) + causal mask) v: position t sees positions ≤ t only
-        a = F.scaled_dot_product_attention(q, k, v, is_causal=True,
-                                           dropout_p=self.dropout if self.training else 0.0)
+        a = F.scaled_dot_product_attention(q, k, v, is_causal=True, dropout_p=self.dropout if self.training else 0.0)
         return self.proj(a.transpose(1, 2).reshape(B, T, D))  # heads concatenated back to (B, T, D)
 
     def forward(self, h: Tensor) -> Tensor:
@@ -136,8 +135,7 @@ class Block(nn.Module):
 class TinyLM(nn.Module):
     """Decoder-only LM: logits = LN(blocks(E[x] + P[0:T])) Eᵀ, the head tied to the token embedding E."""
 
-    def __init__(self, vocab_size: int, context: int, d_model: int, n_layer: int, n_head: int,
-                 dropout: float = 0.0):
+    def __init__(self, vocab_size: int, context: int, d_model: int, n_layer: int, n_head: int, dropout: float = 0.0):
         super().__init__()
         if d_model % n_head:
             raise ValueError(f"d_model = {d_model} is not divisible by n_head = {n_head}")

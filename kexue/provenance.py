@@ -3,6 +3,7 @@
 Every output of the pipeline carries one: git commit and dirty flag, a digest of the resolved
 parameters, seeds, package versions, device, wall time and the checksums of the inputs.
 """
+
 import hashlib
 import json
 import os

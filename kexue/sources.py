@@ -1,5 +1,6 @@
 """Loaders for resources shipped inside pip packages (each returns {file name: bytes}), and readers of
 the acquired files that more than one article uses."""
+
 import gzip
 import importlib.util
 import pickle
@@ -38,5 +39,7 @@ def read_mnist(path) -> dict:
     [0, 1], labels (n,) int64), 50k / 10k / 10k."""
     with gzip.open(path, "rb") as f:
         splits = pickle.load(f, encoding="latin1")
-    return {name: (np.asarray(x, dtype=np.float32), np.asarray(y, dtype=np.int64))
-            for name, (x, y) in zip(("train", "valid", "test"), splits)}
+    return {
+        name: (np.asarray(x, dtype=np.float32), np.asarray(y, dtype=np.int64))
+        for name, (x, y) in zip(("train", "valid", "test"), splits)
+    }

@@ -90,26 +90,36 @@ def read_tsv(path: Path, names: list[str], header: bool = False) -> pd.DataFrame
     guessing (a sentence such as "NA" or "null" stays a string). CRLF line ends (SICK) are dropped."""
     if not path.is_file():
         raise SourceUnavailable(f"missing file {path}")
-    frame = pd.read_csv(path, sep="\t", header=0 if header else None, names=None if header else names,
-                        quoting=csv.QUOTE_NONE, dtype=str, keep_default_na=False, na_filter=False,
-                        encoding="utf-8", engine="c")
+    frame = pd.read_csv(
+        path,
+        sep="\t",
+        header=0 if header else None,
+        names=None if header else names,
+        quoting=csv.QUOTE_NONE,
+        dtype=str,
+        keep_default_na=False,
+        na_filter=False,
+        encoding="utf-8",
+        engine="c",
+    )
     if header and not set(names) <= set(frame.columns):
         raise SourceUnavailable(f"{path} has columns {list(frame.columns)}, expected {names}")
     return frame
 
 
-def _scored(frame: pd.DataFrame, s1: str, s2: str, score: str, split: str | pd.Series,
-            subset: str) -> pd.DataFrame:
+def _scored(frame: pd.DataFrame, s1: str, s2: str, score: str, split: str | pd.Series, subset: str) -> pd.DataFrame:
     """The common frame; rows whose score field is empty have no gold and are dropped."""
     keep = frame[score].str.strip() != ""
     frame = frame[keep]
-    return pd.DataFrame({
-        "sentence1": frame[s1].to_numpy(dtype=object),
-        "sentence2": frame[s2].to_numpy(dtype=object),
-        "score": frame[score].astype(np.float64).to_numpy(),
-        "split": split[keep].to_numpy(dtype=object) if isinstance(split, pd.Series) else split,
-        "subset": subset,
-    })
+    return pd.DataFrame(
+        {
+            "sentence1": frame[s1].to_numpy(dtype=object),
+            "sentence2": frame[s2].to_numpy(dtype=object),
+            "score": frame[score].astype(np.float64).to_numpy(),
+            "split": split[keep].to_numpy(dtype=object) if isinstance(split, pd.Series) else split,
+            "subset": subset,
+        }
+    )
 
 
 def read_semeval(path: Path, subset: str) -> pd.DataFrame:
@@ -124,8 +134,9 @@ def mirror_semeval(task: str) -> Callable[[Path], pd.DataFrame]:
 
     def read(root: Path) -> pd.DataFrame:
         present = [s for s in SEMEVAL_SUBSETS[task] if s not in MISSING_FROM_MIRROR.get(task, ())]
-        return pd.concat([read_semeval(root / "semeval" / year / f"{s}.test.tsv", s) for s in present],
-                         ignore_index=True)
+        return pd.concat(
+            [read_semeval(root / "semeval" / year / f"{s}.test.tsv", s) for s in present], ignore_index=True
+        )
 
     return read
 
@@ -163,16 +174,34 @@ def mirror_chinese(folder: str, splits: tuple[str, ...]) -> Callable[[Path], pd.
 
 TASKS: dict[str, Task] = {
     "stsb": Task("stsb", "mteb/stsbenchmark-sts", ("train", "validation", "test"), mirror_stsb),
-    "sickr": Task("sickr", "mteb/sickr-sts", ("test",), mirror_sick,
-                  notes="hub: its test split is all 9,927 SICK pairs, not SemEval's 4,927-pair test split"),
-    **{t: Task(t, f"mteb/{t}-sts", ("test",), mirror_semeval(t),
-               notes="hub: no subset column, so only the pooled score, not SentEval's mean over subsets"
-               + ("; mirror: lacks " + ", ".join(MISSING_FROM_MIRROR[t]) if t in MISSING_FROM_MIRROR else ""))
-       for t in SEMEVAL_SUBSETS},
-    "zh-stsb": Task("zh-stsb", "C-MTEB/STSB", ("train", "validation", "test"),
-                    mirror_chinese("STS-B", ("train", "valid", "test"))),
-    "zh-atec": Task("zh-atec", "C-MTEB/ATEC", ("train", "validation", "test"),
-                    mirror_chinese("ATEC", ("valid", "test")), notes="mirror: no train split"),
+    "sickr": Task(
+        "sickr",
+        "mteb/sickr-sts",
+        ("test",),
+        mirror_sick,
+        notes="hub: its test split is all 9,927 SICK pairs, not SemEval's 4,927-pair test split",
+    ),
+    **{
+        t: Task(
+            t,
+            f"mteb/{t}-sts",
+            ("test",),
+            mirror_semeval(t),
+            notes="hub: no subset column, so only the pooled score, not SentEval's mean over subsets"
+            + ("; mirror: lacks " + ", ".join(MISSING_FROM_MIRROR[t]) if t in MISSING_FROM_MIRROR else ""),
+        )
+        for t in SEMEVAL_SUBSETS
+    },
+    "zh-stsb": Task(
+        "zh-stsb", "C-MTEB/STSB", ("train", "validation", "test"), mirror_chinese("STS-B", ("train", "valid", "test"))
+    ),
+    "zh-atec": Task(
+        "zh-atec",
+        "C-MTEB/ATEC",
+        ("train", "validation", "test"),
+        mirror_chinese("ATEC", ("valid", "test")),
+        notes="mirror: no train split",
+    ),
     "zh-bq": Task("zh-bq", "C-MTEB/BQ", ("train", "validation", "test")),
     "zh-lcqmc": Task("zh-lcqmc", "C-MTEB/LCQMC", ("train", "validation", "test")),
     "zh-pawsx": Task("zh-pawsx", "C-MTEB/PAWSX", ("train", "validation", "test")),
@@ -195,14 +224,17 @@ def read_hub(task: Task) -> pd.DataFrame:
         if missing:
             raise SourceUnavailable(f"{task.hub_id} split {split} lacks column(s) {sorted(missing)}")
         subset = frame["subset"].astype(str) if "subset" in frame.columns else None
-        part = pd.DataFrame({
-            "sentence1": frame["sentence1"].astype(str).to_numpy(dtype=object),
-            "sentence2": frame["sentence2"].astype(str).to_numpy(dtype=object),
-            "score": frame["score"].astype(np.float64).to_numpy(),
-            "split": HUB_SPLITS[split],
-            "subset": subset.to_numpy(dtype=object) if subset is not None
-            else ("all" if task.name in SEMEVAL_SUBSETS else task.name),
-        })
+        part = pd.DataFrame(
+            {
+                "sentence1": frame["sentence1"].astype(str).to_numpy(dtype=object),
+                "sentence2": frame["sentence2"].astype(str).to_numpy(dtype=object),
+                "score": frame["score"].astype(np.float64).to_numpy(),
+                "split": HUB_SPLITS[split],
+                "subset": subset.to_numpy(dtype=object)
+                if subset is not None
+                else ("all" if task.name in SEMEVAL_SUBSETS else task.name),
+            }
+        )
         parts.append(part)
     return pd.concat(parts, ignore_index=True)
 
@@ -240,18 +272,21 @@ def load_sts(task: str, mirror: str | Path | None = None, network: bool = False)
         except Exception as why:  # datasets raises many kinds (ConnectionError, DatasetNotFoundError, …)
             tried.append(f"hub {spec.hub_id}: {type(why).__name__}: {why}")
     raise STSDataError(
-        f"STS set '{task}' could not be loaded. Sources tried:\n" + "\n".join(f"  - {t}" for t in tried)
+        f"STS set '{task}' could not be loaded. Sources tried:\n"
+        + "\n".join(f"  - {t}" for t in tried)
         + "\nTo fix: set the STS mirror folder in the configuration (e.g. mirrors.sts: ../shared/data/sts, "
         f"laid out as its README says), or enable the network (network: true) to fetch {spec.hub_id} "
-        "from the Hugging Face hub.")
+        "from the Hugging Face hub."
+    )
 
 
 def _finish(frame: pd.DataFrame, spec: Task, source: str, missing: tuple[str, ...], known: bool) -> pd.DataFrame:
     if frame.empty:
         raise SourceUnavailable(f"{source} yielded no scored pairs")
     frame = frame[COLUMNS].reset_index(drop=True)
-    frame.attrs.update(task=spec.name, source=source, missing_subsets=tuple(missing), subsets_known=known,
-                       notes=spec.notes)
+    frame.attrs.update(
+        task=spec.name, source=source, missing_subsets=tuple(missing), subsets_known=known, notes=spec.notes
+    )
     return frame
 
 
@@ -259,7 +294,7 @@ def _finish(frame: pd.DataFrame, spec: Task, source: str, missing: tuple[str, ..
 
 
 def coverage_label(frame: pd.DataFrame) -> str:
-    """"mirror subset" when the source lacks some of the task's SemEval subsets (STS12 without
+    """ "mirror subset" when the source lacks some of the task's SemEval subsets (STS12 without
     MSRvid, STS13 without SMT), else "full"; report those averages under this label (trap T10)."""
     return "mirror subset" if frame.attrs.get("missing_subsets") else "full"
 

@@ -16,6 +16,7 @@ with `if_absent: <reason>` is tested when its metric keys exist and is inconclus
 with the reason and the missing key) when the metrics file lacks one: for claims that only some tiers
 can test (the whitening brief's BERT rows need hub models), decided by the run, not by hand.
 """
+
 import math
 
 import numpy as np
@@ -51,11 +52,16 @@ def check(rule: dict, observed) -> tuple[str, str]:
             mean, low, high = observed["mean"], observed["low"], observed["high"]
         else:
             mean, low, high = t_interval(observed, spec.get("confidence", 0.95))
-        passing = (lambda x: x >= spec["threshold"]) if spec["direction"] == "at_least" else (
-            lambda x: x <= spec["threshold"])
+        passing = (
+            (lambda x: x >= spec["threshold"])
+            if spec["direction"] == "at_least"
+            else (lambda x: x <= spec["threshold"])
+        )
         source = "from the fit" if isinstance(observed, dict) else f"over {len(observed)} seeds"
-        evidence = (f"mean {mean:.4g}, {spec.get('confidence', 0.95):.0%} interval [{low:.4g}, {high:.4g}] "
-                    f"{source}; pass if {spec['direction']} {spec['threshold']:g}")
+        evidence = (
+            f"mean {mean:.4g}, {spec.get('confidence', 0.95):.0%} interval [{low:.4g}, {high:.4g}] "
+            f"{source}; pass if {spec['direction']} {spec['threshold']:g}"
+        )
         if passing(low) and passing(high):
             return "reproduced", evidence
         if not passing(low) and not passing(high):
@@ -98,7 +104,11 @@ def decide(claim: dict, metrics: dict) -> dict:
         parts, results, skipped = _present_parts(rule, metrics)
     except KeyError as err:
         if "if_absent" in rule:
-            return {"verdict": "inconclusive", "ours": "not evaluated", "evidence": f"{rule['if_absent']} ({err.args[0]})"}
+            return {
+                "verdict": "inconclusive",
+                "ours": "not evaluated",
+                "evidence": f"{rule['if_absent']} ({err.args[0]})",
+            }
         return {"verdict": "error", "ours": "", "evidence": f"KeyError: {err}"}
     try:
         checks = [check(p, value) for p, (_, value) in zip(parts, results)]
@@ -121,8 +131,10 @@ def decide(claim: dict, metrics: dict) -> dict:
         verdict = "inconclusive"
     else:
         verdict = "not_reproduced"
-    evidence = "; ".join([f"{key} = {e} → {v}" for (key, _), (v, e) in zip(results, checks)]
-                         + [f"{key} absent (optional part, skipped)" for key in skipped])
+    evidence = "; ".join(
+        [f"{key} = {e} → {v}" for (key, _), (v, e) in zip(results, checks)]
+        + [f"{key} absent (optional part, skipped)" for key in skipped]
+    )
     if voided:
         evidence = f"{void['why']} ({void['key']} is true); " + evidence
     return {"verdict": verdict, "ours": ours, "evidence": evidence}

@@ -29,9 +29,9 @@ from scipy.stats import spearmanr
 class Whitening:
     """A fitted transform. `lam` and the columns of `U` are sorted by descending eigenvalue of Σ_β."""
 
-    mu: np.ndarray      # (d,) mean of the fitting set
-    U: np.ndarray       # (d, d) orthogonal
-    lam: np.ndarray     # (d,) eigenvalues of Σ_β, descending, ≥ 0
+    mu: np.ndarray  # (d,) mean of the fitting set
+    U: np.ndarray  # (d, d) orthogonal
+    lam: np.ndarray  # (d,) eigenvalues of Σ_β, descending, ≥ 0
     beta: float
     gamma: float
     eig_floor: float = 0.0  # relative floor on Λ used by Λ^(−γ/2): λ ← max(λ, eig_floor·λ_max)
@@ -108,7 +108,8 @@ def scale_factors(lam: np.ndarray, gamma: float, eig_floor: float = 0.0) -> np.n
     if np.any(lam <= 0):
         raise ValueError(
             f"Σ_β has {int(np.sum(lam <= 0))} zero eigenvalue(s) among the kept dimensions, so Λ^(−γ/2) "
-            f"with γ = {gamma} divides by zero (trap T6): reduce k below the rank or pass eig_floor > 0")
+            f"with γ = {gamma} divides by zero (trap T6): reduce k below the rank or pass eig_floor > 0"
+        )
     return lam ** (-gamma / 2.0)
 
 
@@ -155,9 +156,15 @@ def spearman_x100(pred: np.ndarray, gold: np.ndarray) -> float:
 _PAIR_BLOCK = 4096  # pairs per block in grid_cosines: 5 float64 (block × d) arrays, ≈ 125 MB at d = 768
 
 
-def grid_cosines(fit_x: np.ndarray, a: np.ndarray, b: np.ndarray, betas: Iterable[float],
-                 gammas: Iterable[float], ks: Iterable[int | None],
-                 eig_floor: float = 0.0) -> Iterator[tuple[float, float, int, np.ndarray]]:
+def grid_cosines(
+    fit_x: np.ndarray,
+    a: np.ndarray,
+    b: np.ndarray,
+    betas: Iterable[float],
+    gammas: Iterable[float],
+    ks: Iterable[int | None],
+    eig_floor: float = 0.0,
+) -> Iterator[tuple[float, float, int, np.ndarray]]:
     """Yield (β, γ, k, cos(ã_i, b̃_i)) for every cell of the grid, without transforming per cell.
 
     The fitting set is read once (μ and C, `moments`). Each β then costs one d × d SVD of
@@ -194,9 +201,17 @@ def grid_cosines(fit_x: np.ndarray, a: np.ndarray, b: np.ndarray, betas: Iterabl
             yield float(beta), gamma, k, cos[:, column]
 
 
-def whitening_grid(fit_x: np.ndarray, a: np.ndarray, b: np.ndarray, gold: np.ndarray,
-                   betas: Iterable[float], gammas: Iterable[float], ks: Iterable[int | None],
-                   groups: Mapping[str, np.ndarray] | None = None, eig_floor: float = 0.0) -> pd.DataFrame:
+def whitening_grid(
+    fit_x: np.ndarray,
+    a: np.ndarray,
+    b: np.ndarray,
+    gold: np.ndarray,
+    betas: Iterable[float],
+    gammas: Iterable[float],
+    ks: Iterable[int | None],
+    groups: Mapping[str, np.ndarray] | None = None,
+    eig_floor: float = 0.0,
+) -> pd.DataFrame:
     """Spearman × 100 of every (β, γ, k) cell on every group of pairs.
 
     `fit_x` are the vectors the statistics are fitted on; `a`, `b` the vectors of the pairs' two
@@ -210,8 +225,16 @@ def whitening_grid(fit_x: np.ndarray, a: np.ndarray, b: np.ndarray, gold: np.nda
     rows = []
     for beta, gamma, k, cos in grid_cosines(fit_x, a, b, betas, gammas, ks, eig_floor):
         for name, index in groups.items():
-            rows.append(dict(beta=beta, gamma=gamma, k=k, group=name, n_pairs=int(gold[index].size),
-                             spearman=spearman_x100(cos[index], gold[index])))
+            rows.append(
+                dict(
+                    beta=beta,
+                    gamma=gamma,
+                    k=k,
+                    group=name,
+                    n_pairs=int(gold[index].size),
+                    spearman=spearman_x100(cos[index], gold[index]),
+                )
+            )
     return pd.DataFrame(rows, columns=["beta", "gamma", "k", "group", "n_pairs", "spearman"])
 
 
@@ -257,16 +280,22 @@ def article_rows(white: pd.DataFrame, encoders: Mapping[str, Mapping]) -> dict[s
             continue
         role, article_k = ARTICLE_MODELS[spec["article_model"]]
         if role in rows:
-            raise ValueError(f"two encoder entries stand for {spec['article_model']}: {rows[role]['encoder']}, {encoder}")
+            raise ValueError(
+                f"two encoder entries stand for {spec['article_model']}: {rows[role]['encoder']}, {encoder}"
+            )
         part = white[(white["encoder"] == encoder) & (white["pooling"] == "first-last-avg")]
         if part.empty:
             continue
         stand_in, k = is_stand_in(spec), int(part["k0"].iloc[0])
         if not stand_in and k != article_k:
-            raise ValueError(f"encoder {encoder} stands for {spec['article_model']}, reported at k = {article_k}: "
-                             f"its ks must list {article_k} second (the reduced k0), not {k}")
-        tasks = {r["task"]: {key: r[key] for key in ("a", "b", "c", "coverage", "task_score")}
-                 for r in part.to_dict(orient="records")}
+            raise ValueError(
+                f"encoder {encoder} stands for {spec['article_model']}, reported at k = {article_k}: "
+                f"its ks must list {article_k} second (the reduced k0), not {k}"
+            )
+        tasks = {
+            r["task"]: {key: r[key] for key in ("a", "b", "c", "coverage", "task_score")}
+            for r in part.to_dict(orient="records")
+        }
         rows[role] = {"encoder": encoder, "model": spec["article_model"], "stand_in": stand_in, "k": k, "tasks": tasks}
     return rows
 
@@ -274,14 +303,23 @@ def article_rows(white: pd.DataFrame, encoders: Mapping[str, Mapping]) -> dict[s
 def stsb_abc(rows: Mapping[str, dict]) -> dict:
     """C1.5: per article model, a (no whitening), b (k = d), c (k0) on the STS-B test split and c − b;
     models without an STS-B row are listed under "missing" (their keys stay absent)."""
-    out = {"task": "stsb (test split), first-last-avg, target statistics, β = γ = 1",
-           "stand_in": any(r["stand_in"] for r in rows.values()),
-           "missing": [m for m, (role, _) in ARTICLE_MODELS.items() if "stsb" not in rows.get(role, {}).get("tasks", {})]}
+    out = {
+        "task": "stsb (test split), first-last-avg, target statistics, β = γ = 1",
+        "stand_in": any(r["stand_in"] for r in rows.values()),
+        "missing": [m for m, (role, _) in ARTICLE_MODELS.items() if "stsb" not in rows.get(role, {}).get("tasks", {})],
+    }
     for role, row in rows.items():
         if "stsb" in row["tasks"]:
             t = row["tasks"]["stsb"]
-            out[role] = {"a": t["a"], "b": t["b"], "c": t["c"], "c_minus_b": t["c"] - t["b"], "k": row["k"],
-                         "encoder": row["encoder"], "stand_in": row["stand_in"]}
+            out[role] = {
+                "a": t["a"],
+                "b": t["b"],
+                "c": t["c"],
+                "c_minus_b": t["c"] - t["b"],
+                "k": row["k"],
+                "encoder": row["encoder"],
+                "stand_in": row["stand_in"],
+            }
     return out
 
 
@@ -293,10 +331,15 @@ def flow_comparison(rows: Mapping[str, dict]) -> dict:
     if base is None:
         return {"missing": ["bert-base-uncased (first-last-avg)"]}
     full = {t: v for t, v in base["tasks"].items() if v["coverage"] == "full"}
-    return {"c": {t: v["c"] for t, v in full.items()}, "a": {t: v["a"] for t, v in full.items()},
-            "k": base["k"], "encoder": base["encoder"], "stand_in": base["stand_in"],
-            "task_score": {t: v["task_score"] for t, v in full.items()},
-            "excluded": {t: v["coverage"] for t, v in base["tasks"].items() if v["coverage"] != "full"}}
+    return {
+        "c": {t: v["c"] for t, v in full.items()},
+        "a": {t: v["a"] for t, v in full.items()},
+        "k": base["k"],
+        "encoder": base["encoder"],
+        "stand_in": base["stand_in"],
+        "task_score": {t: v["task_score"] for t, v in full.items()},
+        "excluded": {t: v["coverage"] for t, v in base["tasks"].items() if v["coverage"] != "full"},
+    }
 
 
 def sickr_drop(white: pd.DataFrame, rows: Mapping[str, dict]) -> dict:
@@ -304,12 +347,16 @@ def sickr_drop(white: pd.DataFrame, rows: Mapping[str, dict]) -> dict:
     on, "c_minus_a_sickr": bert-base-uncased first-last-avg when the run has it (not a stand-in), else a
     proxy, the largest c − a over the unsupervised rows (absent when there are none)."""
     sick = white[white["task"] == "sickr"]
-    out = {f"c_minus_a_{r['encoder']}_{r['pooling'].replace('-', '_')}": float(r["c"] - r["a"])
-           for r in sick.to_dict(orient="records")}
+    out = {
+        f"c_minus_a_{r['encoder']}_{r['pooling'].replace('-', '_')}": float(r["c"] - r["a"])
+        for r in sick.to_dict(orient="records")
+    }
     base = rows.get("base")
     if base is not None and not base["stand_in"] and "sickr" in base["tasks"]:
         task = base["tasks"]["sickr"]
-        out.update(label=f"{base['model']} first-last-avg, k0 = {base['k']}", c_minus_a_sickr=float(task["c"] - task["a"]))
+        out.update(
+            label=f"{base['model']} first-last-avg, k0 = {base['k']}", c_minus_a_sickr=float(task["c"] - task["a"])
+        )
         return out
     out["label"] = "proxy: the unsupervised rows (GloVe-50d average in the default tier) for BERT-base first-last-avg"
     unsupervised = sick[~sick["supervised"].astype(bool)]

@@ -4,6 +4,7 @@ Per article: its folders exist; every claim of its brief is registered, and ever
 producer and a figure in the default plan; every key is described; every caption exists; its rule names
 and outputs carry its slug; its tier files validate; its library and scripts import no other article.
 """
+
 import ast
 import re
 import subprocess
@@ -28,8 +29,9 @@ def registry(slug):
 @cache
 def default_plan() -> list[tuple[str, str]]:
     """(output file, rule) of every job of the default tier's DAG (snakemake --summary, a dry run)."""
-    result = subprocess.run([sys.executable, "-m", "snakemake", "-n", "--summary"], cwd=ROOT, capture_output=True,
-                            text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "snakemake", "-n", "--summary"], cwd=ROOT, capture_output=True, text=True, check=True
+    )
     rows = [line.split("\t") for line in result.stdout.splitlines() if "\t" in line]
     return [(row[0], row[2]) for row in rows[1:]]
 
@@ -141,14 +143,18 @@ def imported_modules(path: Path) -> set:
 def test_article_imports_no_other_article(slug):
     others = [a for a in ARTICLES if a != slug]
     for path in library_files(slug) + sorted((ROOT / "scripts" / slug).glob("*.py")):
-        foreign = {m for m in imported_modules(path) for o in others if m == f"kexue.{o}" or m.startswith(f"kexue.{o}.")}
+        foreign = {
+            m for m in imported_modules(path) for o in others if m == f"kexue.{o}" or m.startswith(f"kexue.{o}.")
+        }
         assert not foreign, f"{path.relative_to(ROOT)} imports {sorted(foreign)}"
 
 
 def test_shared_library_imports_no_article():
     shared = [p for p in (ROOT / "kexue").glob("*.py") if p.stem not in ARTICLES]
     for path in shared:
-        articles = {m for m in imported_modules(path) for a in ARTICLES if m == f"kexue.{a}" or m.startswith(f"kexue.{a}.")}
+        articles = {
+            m for m in imported_modules(path) for a in ARTICLES if m == f"kexue.{a}" or m.startswith(f"kexue.{a}.")
+        }
         assert not articles, f"{path.relative_to(ROOT)} (shared) imports {sorted(articles)}"
 
 
@@ -161,5 +167,6 @@ def test_scripts_and_benchmarks_import_what_the_library_has():
             if isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] == "kexue":
                 module = importlib.import_module(node.module)
                 for alias in node.names:
-                    assert hasattr(module, alias.name) or importlib.util.find_spec(f"{node.module}.{alias.name}"), \
+                    assert hasattr(module, alias.name) or importlib.util.find_spec(f"{node.module}.{alias.name}"), (
                         f"{path.relative_to(ROOT)}: from {node.module} import {alias.name}"
+                    )

@@ -1,4 +1,5 @@
 """kexue.compare on small synthetic results trees (and once on a tiny git repository)."""
+
 import json
 import subprocess
 import sys
@@ -24,12 +25,14 @@ METRICS = {
     "art/metrics/speed.json": {"step_ms": 13.9, "torch": "2.13", "provenance": {"commit": "aaaa"}},
 }
 TIMING = {"art/metrics/speed.json"}
-VERDICTS = pd.DataFrame({
-    "id": ["art.C1", "art.C2"],
-    "verdict": ["reproduced", "partially"],
-    "ours": ["0.25", "1.5"],
-    "evidence": ["error = 0.25", "slope = 1.5"],
-})
+VERDICTS = pd.DataFrame(
+    {
+        "id": ["art.C1", "art.C2"],
+        "verdict": ["reproduced", "partially"],
+        "ours": ["0.25", "1.5"],
+        "evidence": ["error = 0.25", "slope = 1.5"],
+    }
+)
 BENCHMARK = "s\th:m:s\tmax_rss\n2.5\t0:00:02\t10.0\n1.5\t0:00:01\t11.0\n"
 
 
@@ -49,7 +52,8 @@ def write_tree(root: Path, metrics=METRICS, verdicts=VERDICTS) -> Path:
 def write_repo(root: Path) -> Path:
     (root / "config/articles/art").mkdir(parents=True)
     (root / "config/articles/art/claims.yaml").write_text(
-        "article: art\ntiming_metrics:\n  - art/metrics/speed.json\nclaims: []\n")
+        "article: art\ntiming_metrics:\n  - art/metrics/speed.json\nclaims: []\n"
+    )
     (root / "config/articles/plain").mkdir(parents=True)
     (root / "config/articles/plain/claims.yaml").write_text("article: plain\nclaims: []\n")
     return root
@@ -69,8 +73,9 @@ def trees(tmp_path):
 
 
 def run_cli(*args, cwd=MAIN):
-    return subprocess.run([sys.executable, "-m", "kexue.compare", *map(str, args)], cwd=cwd,
-                          capture_output=True, text=True)
+    return subprocess.run(
+        [sys.executable, "-m", "kexue.compare", *map(str, args)], cwd=cwd, capture_output=True, text=True
+    )
 
 
 def test_flatten_skips_provenance_and_numbers_list_items():
@@ -86,12 +91,11 @@ def test_timing_paths_read_from_claims_yaml(tmp_path):
 def test_identical_trees_nothing_moved(trees):
     report = compare.compare_trees(*trees, TIMING)
     assert report["metrics"]["files_compared"] == 2
-    assert report["metrics"]["values_compared"] == 10       # main: 9 leaves, other: 1
+    assert report["metrics"]["values_compared"] == 10  # main: 9 leaves, other: 1
     assert report["metrics"]["moved"] == [] and report["verdicts"]["changed"] == []
     assert report["verdicts"]["compared"] == 2
     assert not report["differences"]
-    assert report["timings"]["benchmarks"] == [
-        {"article": "art", "old_s": 4.0, "new_s": 4.0, "ratio": 1.0}]
+    assert report["timings"]["benchmarks"] == [{"article": "art", "old_s": 4.0, "new_s": 4.0, "ratio": 1.0}]
 
 
 def test_float_noise_passes_and_real_change_reported(trees):
@@ -109,8 +113,7 @@ def test_float_noise_passes_and_real_change_reported(trees):
 
 def test_changed_bool_and_added_key_reported(trees):
     old, new = trees
-    edit(new, "art/metrics/main.json", lambda d: (d["flags"].update(meets=False),
-                                                  d.update(extra=1)))
+    edit(new, "art/metrics/main.json", lambda d: (d["flags"].update(meets=False), d.update(extra=1)))
     report = compare.compare_trees(old, new, TIMING)
     assert [m["key"] for m in report["metrics"]["moved"]] == ["flags.meets"]
     assert [a["key"] for a in report["metrics"]["added"]] == ["extra"]
@@ -131,8 +134,7 @@ def test_changed_verdict_reported_and_exits_1(trees, tmp_path):
     changed = VERDICTS.assign(verdict=["reproduced", "not_reproduced"], ours=["0.3", "1.5"])
     changed.to_csv(new / "verdicts.csv", index=False)
     report = compare.compare_trees(old, new, TIMING)
-    assert report["verdicts"]["changed"] == [
-        {"id": "art.C2", "old": "partially", "new": "not_reproduced"}]
+    assert report["verdicts"]["changed"] == [{"id": "art.C2", "old": "partially", "new": "not_reproduced"}]
     assert report["verdicts"]["ours_changed"] == ["art.C1"]
     result = run_cli(old, new, "--repo", write_repo(tmp_path / "repo"))
     assert result.returncode == 1
@@ -148,8 +150,9 @@ def test_changed_timing_listed_apart_and_exits_0(trees, tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
     report = json.loads(out.read_text())
     assert report["metrics"]["moved"] == []
-    assert report["timings"]["changed"] == [{"file": "art/metrics/speed.json", "key": "step_ms",
-                                             "old": 13.9, "new": 27.8, "ratio": 2.0}]
+    assert report["timings"]["changed"] == [
+        {"file": "art/metrics/speed.json", "key": "step_ms", "old": 13.9, "new": 27.8, "ratio": 2.0}
+    ]
     assert report["timings"]["benchmarks"][0]["ratio"] == 2.0
     assert "timings reported apart (1 files)" in result.stdout.splitlines()[0]
 
@@ -174,7 +177,8 @@ def test_identical_trees_cli_exits_0(trees, tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.splitlines()[0] == (
         "metrics: 10 values compared in 2 files, 0 moved; verdicts: 2 compared, 0 changed; "
-        "timings reported apart (1 files)")
+        "timings reported apart (1 files)"
+    )
 
 
 def test_missing_folder_exits_2_with_one_line(trees, tmp_path):
@@ -185,8 +189,9 @@ def test_missing_folder_exits_2_with_one_line(trees, tmp_path):
 
 
 def git(repo, *args):
-    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", *args], cwd=repo,
-                   check=True, capture_output=True)
+    subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@t", *args], cwd=repo, check=True, capture_output=True
+    )
 
 
 def test_git_revision(tmp_path):

@@ -1,5 +1,6 @@
 """Configuration: every tier validates, a wrong key or value gets one line naming it, the key tables are
 generated from the schemas, resources declare checksums, the conda environment follows requirements."""
+
 import re
 from pathlib import Path
 
@@ -45,16 +46,23 @@ def test_schema_defaults_are_filled_in():
     assert config["vae_bn"]["arms"]["vanilla"] == {"head": "plain", "kl_start": 1.0, "warm_up_epochs": 0}
 
 
-@pytest.mark.parametrize("cli, message", [
-    ({"typo_key": 1}, "config key 'typo_key': unknown key; the top level allows tier,"),
-    ({"lion": {"bogus": 1}}, "config key 'lion.bogus': unknown key; config/articles/lion/schema.yaml allows here: "
-                             "enabled, optimizers,"),
-    ({"jl_lemma": {"projection": {"epsilons": [1.5]}}}, "config key 'jl_lemma.projection.epsilons.0': 1.5"),
-    ({"dimension_formula": {"capacity": {"target": "circle"}}}, "config key 'dimension_formula.capacity.target': "
-                                                                "'circle' is not one of"),
-    ({"network": "maybe"}, "config key 'network': 'maybe' is not of type 'boolean'"),
-    ({"whitening": {"fit": ["stsb-train"]}}, "config key 'whitening.fit'"),  # the claims need target statistics
-])
+@pytest.mark.parametrize(
+    "cli, message",
+    [
+        ({"typo_key": 1}, "config key 'typo_key': unknown key; the top level allows tier,"),
+        (
+            {"lion": {"bogus": 1}},
+            "config key 'lion.bogus': unknown key; config/articles/lion/schema.yaml allows here: enabled, optimizers,",
+        ),
+        ({"jl_lemma": {"projection": {"epsilons": [1.5]}}}, "config key 'jl_lemma.projection.epsilons.0': 1.5"),
+        (
+            {"dimension_formula": {"capacity": {"target": "circle"}}},
+            "config key 'dimension_formula.capacity.target': 'circle' is not one of",
+        ),
+        ({"network": "maybe"}, "config key 'network': 'maybe' is not of type 'boolean'"),
+        ({"whitening": {"fit": ["stsb-train"]}}, "config key 'whitening.fit'"),  # the claims need target statistics
+    ],
+)
 def test_a_wrong_key_or_value_gets_one_line_naming_it(cli, message):
     config = kexue_config.resolve(ROOT, cli)
     with pytest.raises(kexue_config.ConfigError) as error:
@@ -80,11 +88,17 @@ def test_key_tables_are_generated_from_the_schemas():
 
 
 def test_key_table_shows_defaults_tier_values_and_descriptions():
-    schema = {"properties": {"a": {"description": "the a"}, "g": {"description": "a group", "properties": {
-        "b": {"description": "the b"}}}, "m": {"additionalProperties": {"$ref": "#/$defs/e"}}},
-        "$defs": {"e": {"properties": {"x": {"description": "an entry's x"}}}}}
-    table = docs.key_table(schema, {"a": 1, "g": {"b": [1, 2], "c": 3}, "m": {"bn0.6": {"x": 1}}},
-                                {"smoke": {"a": 2}, "full": {}})
+    schema = {
+        "properties": {
+            "a": {"description": "the a"},
+            "g": {"description": "a group", "properties": {"b": {"description": "the b"}}},
+            "m": {"additionalProperties": {"$ref": "#/$defs/e"}},
+        },
+        "$defs": {"e": {"properties": {"x": {"description": "an entry's x"}}}},
+    }
+    table = docs.key_table(
+        schema, {"a": 1, "g": {"b": [1, 2], "c": 3}, "m": {"bn0.6": {"x": 1}}}, {"smoke": {"a": 2}, "full": {}}
+    )
     assert "| `a` | `1` | `2` |  | the a |" in table
     assert "| `g.b` | `[1, 2]` |  |  | the b |" in table
     assert "| `g.c` | `3` |  |  | a group |" in table  # no description of its own: the parent's
@@ -109,8 +123,11 @@ def test_catalog_lists_the_seeds_articles_once():
 def test_conda_environment_pins_what_requirements_pin():
     """envs/pipeline.yaml (jobs under --software-deployment-method conda) must not drift from
     requirements.txt; the driver-only packages (Snakemake, its plugin, the test runner) stay out."""
-    pins = dict(line.split("#")[0].strip().split("==") for line in (ROOT / "requirements.txt").read_text().splitlines()
-                if "==" in line.split("#")[0])
+    pins = dict(
+        line.split("#")[0].strip().split("==")
+        for line in (ROOT / "requirements.txt").read_text().splitlines()
+        if "==" in line.split("#")[0]
+    )
     env = yaml.safe_load((ROOT / "envs" / "pipeline.yaml").read_text())
     pip = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
     env_pins = dict(entry.split("==") for entry in pip if "==" in entry)

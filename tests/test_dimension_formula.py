@@ -1,4 +1,5 @@
 """Tests for kexue.dimension_formula.formula: the h_n table and thresholds of 7695, and the E4b capacity test."""
+
 import json
 import math
 
@@ -9,10 +10,8 @@ from scipy.integrate import quad
 
 from kexue.dimension_formula import formula as dim
 
-ARTICLE_H = {32: -7.77471, 64: -15.4734, 96: -23.1726, 128: -30.8718,
-             256: -61.6692, 512: -123.264}
-ARTICLE_ROOTS = {64: 34.3, 256: 45.8, 512: 51.5, 1024: 57.3, 4096: 68.8,
-                 1e5: 95.4, 5e6: 127.9}
+ARTICLE_H = {32: -7.77471, 64: -15.4734, 96: -23.1726, 128: -30.8718, 256: -61.6692, 512: -123.264}
+ARTICLE_ROOTS = {64: 34.3, 256: 45.8, 512: 51.5, 1024: 57.3, 4096: 68.8, 1e5: 95.4, 5e6: 127.9}
 
 
 @pytest.mark.parametrize("n, expected", sorted(ARTICLE_H.items()))
@@ -148,6 +147,7 @@ def test_fit_log_law_interval_covers_noisy_slope():
 
 def test_circle_construction_fits_any_permutation_in_two_free_dimensions():
     from kexue.dimension_formula.formula import circle_radius, circle_target_prob
+
     assert circle_target_prob(64, 0.0) == pytest.approx(1 / 64)  # r = 0: uniform softmax
     r = circle_radius(64, 0.95)
     assert circle_target_prob(64, r) == pytest.approx(0.95)

@@ -1,11 +1,11 @@
 import math
 from pathlib import Path
 
+import gensim
 import numpy as np
 import pytest
 import torch
 
-import gensim
 from kexue.dimension_formula import wordvec as wv
 
 GENSIM_DATA = Path(gensim.__file__).parent / "test" / "test_data"
@@ -122,8 +122,7 @@ def test_training_lowers_train_nll_and_keeps_best_valid_state():
 
 def test_training_is_deterministic_for_a_seed():
     _, counts = tiny_counts()
-    run = lambda seed: wv.train_skipgram(counts, counts, counts, dim=3, steps=20, lr=0.05,
-                                         seed=seed, eval_every=5)
+    run = lambda seed: wv.train_skipgram(counts, counts, counts, dim=3, steps=20, lr=0.05, seed=seed, eval_every=5)
     first, second, other = run(1), run(1), run(2)
     assert first["history"] == second["history"]
     np.testing.assert_array_equal(first["U"], second["U"])
@@ -133,8 +132,7 @@ def test_training_is_deterministic_for_a_seed():
 def test_early_stopping_reports_test_at_best_valid_step():
     _, counts = tiny_counts()
     valid = torch.eye(len(counts))  # unrelated to train: valid NLL rises as training fits train
-    result = wv.train_skipgram(counts, valid, valid, dim=4, steps=100, lr=0.1, seed=0,
-                               eval_every=10, patience=2)
+    result = wv.train_skipgram(counts, valid, valid, dim=4, steps=100, lr=0.1, seed=0, eval_every=10, patience=2)
     assert result["best_step"] == min(result["history"], key=lambda h: h["valid_nll"])["step"]
     assert result["steps_run"] < 100
 
@@ -162,10 +160,13 @@ def test_similarity_spearman_is_one_for_monotone_cosines():
     assert wv.similarity_spearman(vectors, vocab, reversed_gold)["spearman"] == pytest.approx(-1.0)
 
 
-@pytest.mark.parametrize("name, count, first", [
-    ("wordsim353.tsv", 353, ("love", "sex", 6.77)),
-    ("simlex999.txt", 999, ("old", "new", 1.58)),
-])
+@pytest.mark.parametrize(
+    "name, count, first",
+    [
+        ("wordsim353.tsv", 353, ("love", "sex", 6.77)),
+        ("simlex999.txt", 999, ("old", "new", 1.58)),
+    ],
+)
 def test_load_similarity_pairs_reads_gensim_files(name, count, first):
     pairs = wv.load_similarity_pairs(GENSIM_DATA / name)
     assert len(pairs) == count

@@ -8,16 +8,55 @@ import numpy as np
 import pytest
 import torch
 
-from kexue.encoders import (POOLINGS, build_random_bert, encode_for_whitening, encode_glove, encode_transformer, encode_use, glove_tokens,
-                            load_glove, load_minilm, load_transformer, load_use, masked_mean)
+from kexue.encoders import (
+    POOLINGS,
+    build_random_bert,
+    encode_for_whitening,
+    encode_glove,
+    encode_transformer,
+    encode_use,
+    glove_tokens,
+    load_glove,
+    load_minilm,
+    load_transformer,
+    load_use,
+    masked_mean,
+)
 from kexue.whitening import cosine_scores, spearman_x100
 
 MIRROR = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "sts"
 
-VOCAB = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "the", "a", "cat", "dog", "sat", "on", "mat", "big", "red",
-         "ran", "fast", ".", ",", "##s", "and"]
-SENTENCES = ["the cat sat on the mat .", "a dog ran", "the big red dogs ran fast , and the cat sat .", "cat",
-             "a dog ran", "the mat", "red cats and big dogs sat on a red mat ."]
+VOCAB = [
+    "[PAD]",
+    "[UNK]",
+    "[CLS]",
+    "[SEP]",
+    "[MASK]",
+    "the",
+    "a",
+    "cat",
+    "dog",
+    "sat",
+    "on",
+    "mat",
+    "big",
+    "red",
+    "ran",
+    "fast",
+    ".",
+    ",",
+    "##s",
+    "and",
+]
+SENTENCES = [
+    "the cat sat on the mat .",
+    "a dog ran",
+    "the big red dogs ran fast , and the cat sat .",
+    "cat",
+    "a dog ran",
+    "the mat",
+    "red cats and big dogs sat on a red mat .",
+]
 
 
 @pytest.fixture(scope="module")
@@ -39,9 +78,13 @@ def one_at_a_time(encoder, sentence, max_length=64):
     with torch.no_grad():
         out = encoder.model(input_ids=torch.tensor([ids]), output_hidden_states=True)
     hs = out.hidden_states
-    return {"cls": hs[-1][0, 0], "pooler": out.pooler_output[0], "last-avg": hs[-1][0].mean(0),
-            "first-last-avg": (hs[1][0].mean(0) + hs[-1][0].mean(0)) / 2,
-            "embedding-last-avg": (hs[0][0].mean(0) + hs[-1][0].mean(0)) / 2}
+    return {
+        "cls": hs[-1][0, 0],
+        "pooler": out.pooler_output[0],
+        "last-avg": hs[-1][0].mean(0),
+        "first-last-avg": (hs[1][0].mean(0) + hs[-1][0].mean(0)) / 2,
+        "embedding-last-avg": (hs[0][0].mean(0) + hs[-1][0].mean(0)) / 2,
+    }
 
 
 # --------------------------------------------------------------------------- transformers poolings
@@ -97,10 +140,16 @@ def test_pipeline_entry_point_with_a_local_model_folder(tiny_bert_folder):
     """The full tier's BERT rows: an encoder entry with `model` (here a local folder, loaded with
     local_files_only=True since network is off), through encode_for_whitening as
     scripts/whitening/encode.py calls it; first-last-avg against hidden_states[1] and [-1] directly."""
-    spec = {"model": str(tiny_bert_folder), "poolings": ["cls", "last-avg", "first-last-avg"], "supervised": False,
-            "ks": [16, 5], "tasks": ["stsb"]}
-    vectors, name = encode_for_whitening("bert-base", spec, SENTENCES, spec["poolings"], batch_size=3, max_length=64,
-                                         network=False, threads=1)
+    spec = {
+        "model": str(tiny_bert_folder),
+        "poolings": ["cls", "last-avg", "first-last-avg"],
+        "supervised": False,
+        "ks": [16, 5],
+        "tasks": ["stsb"],
+    }
+    vectors, name = encode_for_whitening(
+        "bert-base", spec, SENTENCES, spec["poolings"], batch_size=3, max_length=64, network=False, threads=1
+    )
     assert name == str(tiny_bert_folder) and set(vectors) == set(spec["poolings"])
     for v in vectors.values():
         assert v.dtype == np.float32 and v.shape == (len(SENTENCES), 16)
@@ -176,8 +225,18 @@ def glove():
 
 
 def test_glove_tokens():
-    assert glove_tokens("Don't stop! It's 3.5 km, isn't it?") == ["do", "n't", "stop", "it", "'s", "3.5", "km", "is",
-                                                                  "n't", "it"]
+    assert glove_tokens("Don't stop! It's 3.5 km, isn't it?") == [
+        "do",
+        "n't",
+        "stop",
+        "it",
+        "'s",
+        "3.5",
+        "km",
+        "is",
+        "n't",
+        "it",
+    ]
 
 
 def test_glove_mean_of_known_words(glove):
@@ -202,8 +261,12 @@ def test_glove_similarity_is_sensible(glove):
 
 def test_use_shape_norm_determinism_and_similarity():
     use = load_use(threads=2)
-    sentences = ["A man is playing a guitar.", "一个男人在弹吉他。", "The stock market fell sharply today.",
-                 "A man is playing a guitar."]
+    sentences = [
+        "A man is playing a guitar.",
+        "一个男人在弹吉他。",
+        "The stock market fell sharply today.",
+        "A man is playing a guitar.",
+    ]
     v = encode_use(use, sentences)
     assert v.shape == (4, 512) and v.dtype == np.float32
     assert np.allclose(np.linalg.norm(v, axis=1), 1.0, atol=1e-4)

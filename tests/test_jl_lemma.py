@@ -83,8 +83,7 @@ def brute_force_distortion(points, A, inner):
 def test_max_distortion_matches_brute_force(inner):
     points = jl.gaussian_points(9, 6, rng(3), unit=inner)
     A = rng(4).standard_normal((4, 6)) / 2
-    assert jl.max_distortion(points, A, inner) == pytest.approx(
-        brute_force_distortion(points, A, inner), rel=1e-10)
+    assert jl.max_distortion(points, A, inner) == pytest.approx(brute_force_distortion(points, A, inner), rel=1e-10)
 
 
 def test_max_distortion_of_identity_and_scaling():
@@ -101,8 +100,7 @@ def test_success_count_median_and_replay():
     assert isinstance(count, int) and 0 <= count <= 5
     # same seed → same 5 draws; exactly 3 of 5 distinct values are ≤ their median
     assert jl.success_count(points, 20, median, 5, rng(7)) == (3, median)
-    assert jl.success_count(points, 20, 0.999, 5, rng(7))[0] <= jl.success_count(
-        points, 400, 0.999, 5, rng(7))[0] == 5
+    assert jl.success_count(points, 20, 0.999, 5, rng(7))[0] <= jl.success_count(points, 400, 0.999, 5, rng(7))[0] == 5
 
 
 @pytest.mark.parametrize("threshold", [1, 2, 37, 100])

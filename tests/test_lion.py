@@ -176,11 +176,19 @@ def test_adam_first_step_needs_a_gradient():
 # --------------------------------------------------------------------------- hyperparameters
 
 
-@pytest.mark.parametrize("kwargs", [
-    dict(lr=-1e-3), dict(lr=float("nan")), dict(lr=float("inf")),
-    dict(betas=(1.1, 0.99)), dict(betas=(0.9, -0.1)), dict(betas=(0.9,)),
-    dict(weight_decay=-0.1), dict(weight_decay=float("nan")),
-])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        dict(lr=-1e-3),
+        dict(lr=float("nan")),
+        dict(lr=float("inf")),
+        dict(betas=(1.1, 0.99)),
+        dict(betas=(0.9, -0.1)),
+        dict(betas=(0.9,)),
+        dict(weight_decay=-0.1),
+        dict(weight_decay=float("nan")),
+    ],
+)
 def test_lion_rejects_bad_hyperparameters(kwargs):
     with pytest.raises(ValueError):
         Lion(mlp().parameters(), **kwargs)

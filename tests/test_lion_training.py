@@ -1,4 +1,5 @@
 """The Lion-vs-AdamW training runs (kexue/lion/training.py): schedule, data, determinism, divergence."""
+
 import gzip
 import math
 import pickle
@@ -60,8 +61,11 @@ def test_mnist_from_the_pickle(tmp_path):
 
 def tiny_lm():
     gen = torch.Generator().manual_seed(0)
-    data = {"vocab": list("abcdefg") + [EOS], "train": torch.randint(8, (4000,), generator=gen),
-            "valid": torch.randint(8, (500,), generator=gen)}
+    data = {
+        "vocab": list("abcdefg") + [EOS],
+        "train": torch.randint(8, (4000,), generator=gen),
+        "valid": torch.randint(8, (500,), generator=gen),
+    }
     return training.make_task("ptb_char", data, dict(d_model=16, n_layer=1, n_head=2, context=8, eval_tokens=None))
 
 
@@ -69,13 +73,28 @@ def tiny_mnist():
     gen = torch.Generator().manual_seed(0)
     x = torch.rand(256, 784, generator=gen)
     y = (x[:, :392].sum(1) > x[:, 392:].sum(1)).long()  # learnable: which half is brighter
-    return training.make_task("mnist", {"train": x, "train_labels": y, "valid": x[:64], "valid_labels": y[:64]},
-                              dict(hidden=[16]))
+    return training.make_task(
+        "mnist", {"train": x, "train_labels": y, "valid": x[:64], "valid_labels": y[:64]}, dict(hidden=[16])
+    )
 
 
 def run(task, optimizer="adamw", lr=1e-2, seed=0, steps=30, **kw):
-    return training.train(task, optimizer, lr, 0.1, 16, steps, seed, betas=BETAS[optimizer], eps=1e-8,
-                          warmup_fraction=0.1, final_lr_fraction=0.1, grad_clip=1.0, evaluations=3, **kw)
+    return training.train(
+        task,
+        optimizer,
+        lr,
+        0.1,
+        16,
+        steps,
+        seed,
+        betas=BETAS[optimizer],
+        eps=1e-8,
+        warmup_fraction=0.1,
+        final_lr_fraction=0.1,
+        grad_clip=1.0,
+        evaluations=3,
+        **kw,
+    )
 
 
 @pytest.mark.parametrize("make_task", [tiny_lm, tiny_mnist])

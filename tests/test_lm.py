@@ -7,17 +7,21 @@ from itertools import islice
 import pytest
 import torch
 
-from kexue.lm import (TinyLM, batches, build_vocab, encode_corpus, eval_batches, evaluate,
-                      parameter_groups)
+from kexue.lm import TinyLM, batches, build_vocab, encode_corpus, eval_batches, evaluate, parameter_groups
 
 TEXT = " the cat sat \n the dog sat on the cat \n a dog \n\n"  # PTB-like: leading spaces, trailing blank line
 
 
-
 def tiny_model(vocab_size=50, context=16, seed=0, **kwargs):
     torch.manual_seed(seed)
-    return TinyLM(vocab_size, context, d_model=kwargs.pop("d_model", 32), n_layer=kwargs.pop("n_layer", 2),
-                  n_head=kwargs.pop("n_head", 4), **kwargs)
+    return TinyLM(
+        vocab_size,
+        context,
+        d_model=kwargs.pop("d_model", 32),
+        n_layer=kwargs.pop("n_layer", 2),
+        n_head=kwargs.pop("n_head", 4),
+        **kwargs,
+    )
 
 
 # --------------------------------------------------------------------------- vocabulary and encoding

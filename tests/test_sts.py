@@ -8,8 +8,15 @@ import pandas as pd
 import pytest
 
 from kexue import sts
-from kexue.sts import (MISSING_FROM_MIRROR, STSDataError, coverage_label, load_sts, read_semeval, subsets,
-                       target_sentences)
+from kexue.sts import (
+    MISSING_FROM_MIRROR,
+    STSDataError,
+    coverage_label,
+    load_sts,
+    read_semeval,
+    subsets,
+    target_sentences,
+)
 
 MIRROR = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "sts"
 
@@ -17,8 +24,10 @@ MIRROR = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "sts"
 @pytest.fixture(autouse=True)
 def no_hub(monkeypatch):
     """Any test that reaches the hub without asking for it fails."""
+
     def refuse(*args, **kwargs):
         raise AssertionError(f"unexpected hub call load_dataset{args}")
+
     monkeypatch.setattr(datasets, "load_dataset", refuse)
 
 
@@ -47,14 +56,22 @@ def test_sick_relatedness_test_split_has_4927_pairs():
     assert not frame["sentence2"].str.contains("\r").any()
 
 
-@pytest.mark.parametrize("task, counts", [
-    ("sts12", {"MSRpar": 750, "OnWN": 750, "SMTeuroparl": 459, "SMTnews": 399}),
-    ("sts13", {"FNWN": 189, "headlines": 750, "OnWN": 561}),
-    ("sts14", {"deft-forum": 450, "deft-news": 300, "headlines": 750, "images": 750, "OnWN": 750, "tweet-news": 750}),
-    ("sts15", {"answers-forums": 375, "answers-students": 750, "belief": 375, "headlines": 750, "images": 750}),
-    ("sts16", {"answer-answer": 254, "headlines": 249, "plagiarism": 230, "postediting": 244,
-               "question-question": 209}),
-])
+@pytest.mark.parametrize(
+    "task, counts",
+    [
+        ("sts12", {"MSRpar": 750, "OnWN": 750, "SMTeuroparl": 459, "SMTnews": 399}),
+        ("sts13", {"FNWN": 189, "headlines": 750, "OnWN": 561}),
+        (
+            "sts14",
+            {"deft-forum": 450, "deft-news": 300, "headlines": 750, "images": 750, "OnWN": 750, "tweet-news": 750},
+        ),
+        ("sts15", {"answers-forums": 375, "answers-students": 750, "belief": 375, "headlines": 750, "images": 750}),
+        (
+            "sts16",
+            {"answer-answer": 254, "headlines": 249, "plagiarism": 230, "postediting": 244, "question-question": 209},
+        ),
+    ],
+)
 def test_semeval_subset_sizes_are_senteval_s(task, counts):
     frame = load_sts(task, MIRROR)
     assert frame.groupby("subset").size().to_dict() == counts
@@ -94,9 +111,12 @@ def test_every_semeval_file_keeps_one_row_per_scored_line():
 
 
 def subsets_on_disk():
-    return {f"sts{year - 2000}": {p.name.removesuffix(".test.tsv"): p
-                                  for p in (MIRROR / "semeval" / str(year)).glob("*.test.tsv")}
-            for year in range(2012, 2017)}
+    return {
+        f"sts{year - 2000}": {
+            p.name.removesuffix(".test.tsv"): p for p in (MIRROR / "semeval" / str(year)).glob("*.test.tsv")
+        }
+        for year in range(2012, 2017)
+    }
 
 
 def test_missing_subsets_are_recorded_for_the_report():
@@ -132,8 +152,14 @@ def test_missing_files_raise_one_clear_error(tmp_path):
     with pytest.raises(STSDataError) as error:
         load_sts("stsb", tmp_path, network=False)
     message = str(error.value)
-    for part in ("'stsb'", f"mirror {tmp_path}", "stsbenchmark.tsv.gz", "hub mteb/stsbenchmark-sts: network disabled",
-                 "mirrors.sts", "network: true"):
+    for part in (
+        "'stsb'",
+        f"mirror {tmp_path}",
+        "stsbenchmark.tsv.gz",
+        "hub mteb/stsbenchmark-sts: network disabled",
+        "mirrors.sts",
+        "network: true",
+    ):
         assert part in message
 
 
@@ -163,8 +189,11 @@ def fake_hub(monkeypatch, tables, fail=None):
 
 
 def rows(n, tag):
-    return {"sentence1": [f"{tag} a{i}" for i in range(n)], "sentence2": [f"{tag} b{i}" for i in range(n)],
-            "score": [float(i % 6) for i in range(n)]}
+    return {
+        "sentence1": [f"{tag} a{i}" for i in range(n)],
+        "sentence2": [f"{tag} b{i}" for i in range(n)],
+        "score": [float(i % 6) for i in range(n)],
+    }
 
 
 def test_hub_stsb_maps_the_three_splits(monkeypatch, tmp_path):

@@ -9,11 +9,9 @@ import pytest
 import torch
 from scipy.stats import multivariate_normal
 
-from kexue.vae_bn.metrics import (active_units, iw_log_likelihood, log_normal, mean_kl, mutual_information,
-                               perplexity)
+from kexue.vae_bn.metrics import active_units, iw_log_likelihood, log_normal, mean_kl, mutual_information, perplexity
 
 F64 = torch.float64
-
 
 
 class LinearGaussian:
@@ -42,6 +40,7 @@ class LinearGaussian:
         def log_likelihood(z):  # z (c, B, d) → (c, B)
             mean = z @ self.W.T
             return log_normal(x, mean, torch.full_like(mean, 2 * math.log(self.noise)))
+
         return log_likelihood
 
     def log_marginal(self, x):
@@ -101,18 +100,23 @@ def test_mutual_information_limits():
     m = 1000
     same = mutual_information(torch.full((m, 4), 0.3, dtype=F64), torch.full((m, 4), -1.0, dtype=F64), gen)
     assert abs(same) < 0.1  # single-sample entropy noise: std ≈ √(d/2)/√M = 0.045
-    sharp = mutual_information(10 * torch.randn(m, 4, generator=gen, dtype=F64), torch.full((m, 4), -12.0, dtype=F64), gen)
+    sharp = mutual_information(
+        10 * torch.randn(m, 4, generator=gen, dtype=F64), torch.full((m, 4), -12.0, dtype=F64), gen
+    )
     assert sharp == pytest.approx(math.log(m), abs=0.1)
 
 
 def test_active_units_counts_with_the_n_minus_1_variance():
     sign = torch.tensor([1.0, -1.0, 1.0, -1.0])
-    mu = torch.stack([
-        math.sqrt(0.009) * sign,  # variance 0.012 with N − 1 (0.009 with N): active
-        math.sqrt(0.0072) * sign,  # 0.0096: inactive
-        torch.full((4,), 5.0),  # constant: inactive however large
-        torch.tensor([0.0, 1.0, 2.0, 3.0]),  # 5/3: active
-    ], dim=1)
+    mu = torch.stack(
+        [
+            math.sqrt(0.009) * sign,  # variance 0.012 with N − 1 (0.009 with N): active
+            math.sqrt(0.0072) * sign,  # 0.0096: inactive
+            torch.full((4,), 5.0),  # constant: inactive however large
+            torch.tensor([0.0, 1.0, 2.0, 3.0]),  # 5/3: active
+        ],
+        dim=1,
+    )
     count, variances = active_units(mu)
     assert count == 2 and torch.allclose(variances, torch.tensor([0.012, 0.0096, 0.0, 5 / 3]))
     assert active_units(mu, threshold=0.0096)[0] == 3  # ≥ threshold counts (the reference code's >=)

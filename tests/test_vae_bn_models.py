@@ -12,13 +12,31 @@ import torch
 from torch import nn
 
 from kexue.lm import EOS, build_vocab
-from kexue.vae_bn.models import (BNHead, ImageVAE, Posterior, SuHead, TextVAE, binarize, bucket_batches, check_kl_bound,
-                       collate, dynamic_binarize, elbo_loss, encode_all, encode_sentences, kl_lower_bound,
-                       kl_per_dim, kl_weight, make_head, moment_errors, random_batches, read_mnist_pkl,
-                       up_to_length)
+from kexue.vae_bn.models import (
+    BNHead,
+    ImageVAE,
+    Posterior,
+    SuHead,
+    TextVAE,
+    binarize,
+    bucket_batches,
+    check_kl_bound,
+    collate,
+    dynamic_binarize,
+    elbo_loss,
+    encode_all,
+    encode_sentences,
+    kl_lower_bound,
+    kl_per_dim,
+    kl_weight,
+    make_head,
+    moment_errors,
+    random_batches,
+    read_mnist_pkl,
+    up_to_length,
+)
 
 TEXT = " the cat sat \n the dog sat on the cat \n a dog \n\n"
-
 
 
 def random_sentences(n, vocab_size, max_len, seed=0):
@@ -41,7 +59,10 @@ def test_encode_sentences_end_with_eos_and_round_trip():
     vocab = build_vocab(TEXT)
     sentences = encode_sentences(TEXT, vocab)
     assert [[vocab[i] for i in s.tolist()] for s in sentences] == [
-        "the cat sat <eos>".split(), "the dog sat on the cat <eos>".split(), "a dog <eos>".split()]
+        "the cat sat <eos>".split(),
+        "the dog sat on the cat <eos>".split(),
+        "a dog <eos>".split(),
+    ]
     assert [len(s) for s in up_to_length(sentences, 4)] == [4, 3]
 
 
@@ -86,8 +107,10 @@ def test_bucketing_removes_padding_that_random_batches_carry():
 
 def test_kl_per_dim_matches_torch_distributions():
     gen = torch.Generator().manual_seed(0)
-    mu, logvar = torch.randn(5, 7, generator=gen, dtype=torch.float64), 3 * torch.randn(5, 7, generator=gen,
-                                                                                          dtype=torch.float64)
+    mu, logvar = (
+        torch.randn(5, 7, generator=gen, dtype=torch.float64),
+        3 * torch.randn(5, 7, generator=gen, dtype=torch.float64),
+    )
     q = torch.distributions.Normal(mu, torch.exp(0.5 * logvar))
     p = torch.distributions.Normal(torch.zeros_like(mu), torch.ones_like(mu))
     assert torch.allclose(kl_per_dim(mu, logvar), torch.distributions.kl_divergence(q, p), rtol=1e-12, atol=1e-12)
@@ -96,8 +119,14 @@ def test_kl_per_dim_matches_torch_distributions():
 def test_su_gamma_squares_sum_to_one_for_any_theta():
     head = SuHead(4, 1000, tau=0.3)
     with torch.no_grad():
-        head.theta.copy_(torch.cat([5 * torch.randn(990, generator=torch.Generator().manual_seed(0)),
-                                    torch.tensor([0.0, 1e-7, -1e-7, 30, -30, 80, -80, 1e4, -1e4, 2.5])]))
+        head.theta.copy_(
+            torch.cat(
+                [
+                    5 * torch.randn(990, generator=torch.Generator().manual_seed(0)),
+                    torch.tensor([0.0, 1e-7, -1e-7, 30, -30, 80, -80, 1e4, -1e4, 2.5]),
+                ]
+            )
+        )
     gamma_mu, gamma_sigma = head.gammas()
     assert (gamma_mu.square() + gamma_sigma.square() - 1).abs().max() <= 1e-6
     assert gamma_mu.square().min() >= 0.3  # γ_μ² ≥ τ: the floor d·τ/2
@@ -159,8 +188,12 @@ def test_nominal_bounds():
         make_head("wn", 4, 32)
 
 
-HEADS = [("bn", dict(gamma=0.6)), ("bn", dict(gamma=0.3, learn_beta=False)), ("su", dict(tau=0.5)),
-         ("ln", dict(scale=0.6))]
+HEADS = [
+    ("bn", dict(gamma=0.6)),
+    ("bn", dict(gamma=0.3, learn_beta=False)),
+    ("su", dict(tau=0.5)),
+    ("ln", dict(scale=0.6)),
+]
 
 
 @pytest.mark.parametrize("kind, options", HEADS)
@@ -231,8 +264,9 @@ def test_check_flags_a_broken_head_and_refuses_eval_mode():
     assert violated and kl == pytest.approx(bound / 4, rel=1e-5)
     with pytest.raises(ValueError, match="training mode"):
         check_kl_bound(head, head.eval()(torch.randn(64, 8)))
-    nan_post = Posterior(torch.full((4, 32), float("nan")), torch.zeros(4, 32), torch.ones(32),
-                         torch.tensor(1.0, dtype=torch.float64))
+    nan_post = Posterior(
+        torch.full((4, 32), float("nan")), torch.zeros(4, 32), torch.ones(32), torch.tensor(1.0, dtype=torch.float64)
+    )
     assert check_kl_bound(head, nan_post).violated  # a non-finite KL verifies nothing
 
 
@@ -277,7 +311,7 @@ def test_padding_and_batch_neighbours_do_not_change_a_sentence():
     z = torch.randn(6, 8, generator=torch.Generator().manual_seed(0))
     with torch.no_grad():
         joint = model.log_likelihood(together, z)
-        single = torch.stack([model.log_likelihood(b, z[i:i + 1])[0] for i, b in enumerate(alone)])
+        single = torch.stack([model.log_likelihood(b, z[i : i + 1])[0] for i, b in enumerate(alone)])
         assert torch.allclose(joint, single, atol=1e-5)
         assert torch.allclose(model.encode(together).mu, torch.cat([model.encode(b).mu for b in alone]), atol=1e-6)
         again = model.log_likelihood(collate(sentences, range(6), pad_id=3), z)
@@ -367,6 +401,9 @@ def test_binarisation():
 def test_read_mnist_pkl():
     path = Path(importlib.util.find_spec("mnist").origin).parent / "data" / "mnist.pkl.gz"
     splits = read_mnist_pkl(path)
-    assert {k: tuple(v.shape) for k, v in splits.items()} == {"train": (50000, 784), "valid": (10000, 784),
-                                                              "test": (10000, 784)}
+    assert {k: tuple(v.shape) for k, v in splits.items()} == {
+        "train": (50000, 784),
+        "valid": (10000, 784),
+        "test": (10000, 784),
+    }
     assert 0.0 == float(splits["test"].min()) < float(splits["test"].max()) <= 1.0

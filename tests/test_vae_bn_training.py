@@ -11,8 +11,9 @@ import pytest
 import torch
 from torch import nn
 
-from kexue.vae_bn import models as vae, training as vae_training
 from kexue.lm import EOS
+from kexue.vae_bn import models as vae
+from kexue.vae_bn import training as vae_training
 
 WORDS = "the a cat dog sat on mat and today under big small".split()
 
@@ -40,11 +41,23 @@ def image_data():
 
 def train(data, head="plain", options=None, seed=0, epochs=2, **schedule):
     torch.manual_seed(seed)
-    model = vae_training.make_model(data, TINY if data["kind"] == "text" else
-                                    dict(hidden=16, latent=4, channels=4, layers=2, kernel=3), head, options or {})
-    steps, epochs_frame = vae_training.train_vae(model, data, epochs=epochs, batch_size=8, optimizer="adam", lr=1e-2,
-                                                 clip=5.0, seed=seed, **({"kl_start": 1.0, "warm_up_epochs": 0}
-                                                                         | schedule))
+    model = vae_training.make_model(
+        data,
+        TINY if data["kind"] == "text" else dict(hidden=16, latent=4, channels=4, layers=2, kernel=3),
+        head,
+        options or {},
+    )
+    steps, epochs_frame = vae_training.train_vae(
+        model,
+        data,
+        epochs=epochs,
+        batch_size=8,
+        optimizer="adam",
+        lr=1e-2,
+        clip=5.0,
+        seed=seed,
+        **({"kl_start": 1.0, "warm_up_epochs": 0} | schedule),
+    )
     return model, steps, epochs_frame
 
 
@@ -74,8 +87,11 @@ def test_epoch_batches_cover_every_example_once(kind):
     fixed = vae_training.epoch_batches(data, "train", 8, None)
     assert count(shuffled) == count(fixed) == len(data["train"])
     if kind == "text":  # same multiset of sentences, and the fixed order goes by length
-        key = lambda batches: sorted(tuple(b.tokens[i, :b.lengths[i]].tolist())  # noqa: E731
-                                     for b in batches for i in range(len(b.lengths)))
+        key = lambda batches: sorted(
+            tuple(b.tokens[i, : b.lengths[i]].tolist())  # noqa: E731
+            for b in batches
+            for i in range(len(b.lengths))
+        )
         assert key(shuffled) == key(fixed) == sorted(tuple(s.tolist()) for s in data["train"])
         lengths = torch.cat([b.lengths for b in fixed])
         assert torch.equal(lengths, lengths.sort().values)
@@ -140,7 +156,7 @@ def z_free_text_vae(data) -> nn.Module:
     with torch.no_grad():
         model.head.linear.weight.zero_()
         model.init_cell.weight.zero_()
-        model.dec_lstm.weight_ih_l0[:, TINY["embed"]:].zero_()  # the z columns of the decoder's input
+        model.dec_lstm.weight_ih_l0[:, TINY["embed"] :].zero_()  # the z columns of the decoder's input
     return model.eval()
 
 
@@ -188,11 +204,24 @@ def test_held_out_metrics_run_without_dropout():
 
 def runs_frame():
     rows = []
-    for arm, floor, kl, mi, nll in [("vanilla", 0.0, 0.02, 0.1, 100.0), ("bn", 5.76, 6.0, 3.0, 100.4),
-                                    ("su", 8.0, 30.0, 5.0, 110.0), ("ln", 5.76, 5.8, 1.0, 100.2)]:
+    for arm, floor, kl, mi, nll in [
+        ("vanilla", 0.0, 0.02, 0.1, 100.0),
+        ("bn", 5.76, 6.0, 3.0, 100.4),
+        ("su", 8.0, 30.0, 5.0, 110.0),
+        ("ln", 5.76, 5.8, 1.0, 100.2),
+    ]:
         for seed, jitter in enumerate((-0.1, 0.0, 0.1)):
-            rows.append({"arm": arm, "seed": seed, "nominal_floor": floor, "kl": kl + jitter, "mi": mi + jitter,
-                         "nll": nll + jitter, "active_units": 32})
+            rows.append(
+                {
+                    "arm": arm,
+                    "seed": seed,
+                    "nominal_floor": floor,
+                    "kl": kl + jitter,
+                    "mi": mi + jitter,
+                    "nll": nll + jitter,
+                    "active_units": 32,
+                }
+            )
     return pd.DataFrame(rows)
 
 

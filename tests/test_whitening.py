@@ -7,8 +7,17 @@ import pytest
 from scipy import stats
 
 from kexue import whitening
-from kexue.whitening import (Whitening, apply_whitening, cosine_scores, decompose, fit_whitening,
-                             grid_cosines, scale_factors, spearman_x100, whitening_grid)
+from kexue.whitening import (
+    Whitening,
+    apply_whitening,
+    cosine_scores,
+    decompose,
+    fit_whitening,
+    grid_cosines,
+    scale_factors,
+    spearman_x100,
+    whitening_grid,
+)
 
 
 def vectors(n=300, d=12, seed=0):
@@ -112,7 +121,7 @@ def test_gamma_only_rescales_the_rotated_columns():
     x = vectors(seed=6)
     rotated = apply_whitening(fit_whitening(x, 0.5, 0.0), x)
     w = fit_whitening(x, 0.5, 0.75)
-    assert np.allclose(apply_whitening(w, x), rotated * w.lam ** -0.375, rtol=1e-12)
+    assert np.allclose(apply_whitening(w, x), rotated * w.lam**-0.375, rtol=1e-12)
 
 
 def test_k_outside_one_to_d_is_rejected():
@@ -235,8 +244,9 @@ def test_whitening_grid_equals_plain_spearman_per_cell_and_group():
     for row in table.itertuples():
         w = fit_whitening(fit, row.beta, row.gamma)
         mask = groups[row.group]
-        direct = spearman_x100(cosine_scores(apply_whitening(w, a[mask], row.k), apply_whitening(w, b[mask], row.k)),
-                               gold[mask])
+        direct = spearman_x100(
+            cosine_scores(apply_whitening(w, a[mask], row.k), apply_whitening(w, b[mask], row.k)), gold[mask]
+        )
         assert row.spearman == pytest.approx(direct, abs=1e-9)
         assert row.n_pairs == mask.sum()
     # the settings matter on this data, so the comparison above is not between constants
@@ -272,26 +282,50 @@ def test_rotation_keeps_spearman_exactly_with_tied_pairs():
 
 
 def abc_rows(encoder, k0, tasks, pooling="first-last-avg", coverage="full"):
-    return [dict(encoder=encoder, pooling=pooling, task=t, d=3 * k0, k0=k0, a=a, b=b, c=c, coverage=coverage,
-                 task_score="test split") for t, (a, b, c) in tasks.items()]
+    return [
+        dict(
+            encoder=encoder,
+            pooling=pooling,
+            task=t,
+            d=3 * k0,
+            k0=k0,
+            a=a,
+            b=b,
+            c=c,
+            coverage=coverage,
+            task_score="test split",
+        )
+        for t, (a, b, c) in tasks.items()
+    ]
 
 
 def test_article_rows_stand_ins_missing_models_and_excluded_subsets():
     import pandas as pd
 
-    white = pd.DataFrame(abc_rows("bert-base", 256, {"stsb": (59.0, 71.0, 71.5), "sickr": (63.0, 61.0, 62.0)})
-                         + abc_rows("bert-base", 256, {"stsb": (20.0, 60.0, 61.0)}, pooling="cls")
-                         + abc_rows("bert-base", 256, {"sts12": (57.0, 62.0, 63.0)}, coverage="mirror subset")
-                         + abc_rows("tiny", 12, {"stsb": (5.0, 6.0, 4.0)}))
-    encoders = {"bert-base": {"model": "google-bert/bert-base-uncased", "article_model": "bert-base-uncased"},
-                "tiny": {"random_bert": {"seed": 0}, "article_model": "bert-large-uncased"},
-                "glove": {}}
+    white = pd.DataFrame(
+        abc_rows("bert-base", 256, {"stsb": (59.0, 71.0, 71.5), "sickr": (63.0, 61.0, 62.0)})
+        + abc_rows("bert-base", 256, {"stsb": (20.0, 60.0, 61.0)}, pooling="cls")
+        + abc_rows("bert-base", 256, {"sts12": (57.0, 62.0, 63.0)}, coverage="mirror subset")
+        + abc_rows("tiny", 12, {"stsb": (5.0, 6.0, 4.0)})
+    )
+    encoders = {
+        "bert-base": {"model": "google-bert/bert-base-uncased", "article_model": "bert-base-uncased"},
+        "tiny": {"random_bert": {"seed": 0}, "article_model": "bert-large-uncased"},
+        "glove": {},
+    }
     rows = whitening.article_rows(white, encoders)
     assert set(rows) == {"base", "large"} and not rows["base"]["stand_in"] and rows["large"]["stand_in"]
     assert rows["base"]["tasks"]["stsb"]["a"] == 59.0  # first-last-avg, not the cls row
     c15 = whitening.stsb_abc(rows)
-    assert c15["base"] == {"a": 59.0, "b": 71.0, "c": 71.5, "c_minus_b": 0.5, "k": 256, "encoder": "bert-base",
-                           "stand_in": False}
+    assert c15["base"] == {
+        "a": 59.0,
+        "b": 71.0,
+        "c": 71.5,
+        "c_minus_b": 0.5,
+        "k": 256,
+        "encoder": "bert-base",
+        "stand_in": False,
+    }
     assert c15["large"]["c_minus_b"] == -2.0 and c15["stand_in"] and c15["missing"] == []
     c16 = whitening.flow_comparison(rows)
     assert c16["c"] == {"stsb": 71.5, "sickr": 62.0} and c16["excluded"] == {"sts12": "mirror subset"}
@@ -307,7 +341,9 @@ def test_article_rows_need_the_article_k_for_the_real_models():
 
     white = pd.DataFrame(abc_rows("bert-large", 256, {"stsb": (59.0, 71.0, 71.5)}))
     with pytest.raises(ValueError, match="384"):
-        whitening.article_rows(white, {"bert-large": {"model": "bert-large-uncased", "article_model": "bert-large-uncased"}})
+        whitening.article_rows(
+            white, {"bert-large": {"model": "bert-large-uncased", "article_model": "bert-large-uncased"}}
+        )
     # a stand-in is not held to it
     assert whitening.article_rows(white, {"bert-large": {"model": "some/other", "article_model": "bert-large-uncased"}})
 
@@ -325,12 +361,47 @@ def test_split_vectors_takes_both_sides_of_one_split():
 def test_sickr_drop_uses_bert_base_when_present_else_the_unsupervised_proxy():
     import pandas as pd
 
-    rows = [dict(encoder="bert-base", pooling="first-last-avg", task="sickr", d=768, k0=256, a=63.75, b=61.0, c=62.25,
-                 coverage="full", task_score="test split", supervised=False),
-            dict(encoder="glove", pooling="avg", task="sickr", d=50, k0=16, a=50.0, b=55.0, c=53.0,
-                 coverage="full", task_score="test split", supervised=False),
-            dict(encoder="minilm", pooling="cls", task="sickr", d=384, k0=128, a=70.0, b=66.0, c=60.0,
-                 coverage="full", task_score="test split", supervised=True)]
+    rows = [
+        dict(
+            encoder="bert-base",
+            pooling="first-last-avg",
+            task="sickr",
+            d=768,
+            k0=256,
+            a=63.75,
+            b=61.0,
+            c=62.25,
+            coverage="full",
+            task_score="test split",
+            supervised=False,
+        ),
+        dict(
+            encoder="glove",
+            pooling="avg",
+            task="sickr",
+            d=50,
+            k0=16,
+            a=50.0,
+            b=55.0,
+            c=53.0,
+            coverage="full",
+            task_score="test split",
+            supervised=False,
+        ),
+        dict(
+            encoder="minilm",
+            pooling="cls",
+            task="sickr",
+            d=384,
+            k0=128,
+            a=70.0,
+            b=66.0,
+            c=60.0,
+            coverage="full",
+            task_score="test split",
+            supervised=True,
+        ),
+    ]
     white = pd.DataFrame(rows)
     real = {"bert-base": {"model": "bert-base-uncased", "article_model": "bert-base-uncased", "supervised": False}}
     drop = whitening.sickr_drop(white, whitening.article_rows(white, real))
@@ -338,5 +409,7 @@ def test_sickr_drop_uses_bert_base_when_present_else_the_unsupervised_proxy():
     assert drop["c_minus_a_glove_avg"] == pytest.approx(3.0) and drop["c_minus_a_minilm_cls"] == pytest.approx(-10.0)
     stand_in = {"bert-base": {"random_bert": {}, "article_model": "bert-base-uncased", "supervised": False}}
     proxy = whitening.sickr_drop(white, whitening.article_rows(white, stand_in))
-    assert proxy["c_minus_a_sickr"] == pytest.approx(3.0) and proxy["label"].startswith("proxy")  # max over unsupervised
+    assert proxy["c_minus_a_sickr"] == pytest.approx(3.0) and proxy["label"].startswith(
+        "proxy"
+    )  # max over unsupervised
     assert "c_minus_a_sickr" not in whitening.sickr_drop(white[white.supervised], {})

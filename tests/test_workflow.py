@@ -1,4 +1,5 @@
 """The workflow as a user drives it: dry runs per tier and target, lint, bad config, smoke end to end."""
+
 import shutil
 import subprocess
 import sys
@@ -38,12 +39,15 @@ def test_lint_is_clean():
     assert result.returncode == 0 and "Congratulations" in result.stdout + result.stderr, result.stdout + result.stderr
 
 
-@pytest.mark.parametrize("override, named", [
-    ("no_such_key=1", "config key 'no_such_key': unknown key"),
-    ("tier=huge", "no tier 'huge'"),
-    ("network=maybe", "config key 'network'"),
-    ('lion={"bogus": 1}', "config key 'lion.bogus': unknown key; config/articles/lion/schema.yaml allows here:"),
-])
+@pytest.mark.parametrize(
+    "override, named",
+    [
+        ("no_such_key=1", "config key 'no_such_key': unknown key"),
+        ("tier=huge", "no tier 'huge'"),
+        ("network=maybe", "config key 'network'"),
+        ('lion={"bogus": 1}', "config key 'lion.bogus': unknown key; config/articles/lion/schema.yaml allows here:"),
+    ],
+)
 def test_bad_config_stops_before_any_job_with_one_line(override, named):
     result = snakemake("-n", "--config", override, check=False)
     output = result.stdout + result.stderr

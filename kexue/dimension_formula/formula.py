@@ -4,6 +4,7 @@
 H < 0 ("room to spare") once n > (2/0.24) ln N; 8711 applies it to attention head sizes.
 E4a computes h_n in log space; E4b fits N x N targets with norm-constrained vectors.
 """
+
 import math
 from functools import lru_cache
 
@@ -14,7 +15,7 @@ from scipy import stats
 from scipy.optimize import brentq
 from scipy.special import logsumexp, xlogy
 
-GOLDEN = (1 + 5 ** 0.5) / 2
+GOLDEN = (1 + 5**0.5) / 2
 ARTICLE_SLOPE = 0.24  # the article's rounded -h_n/n
 ARTICLE_CONSTANT = 8.33  # 2 / 0.24 = 8.333, as quoted
 # the article's own numbers (7695): the h_n table, the quoted dimensions, H(n = 64, N = 1e5)
@@ -26,6 +27,7 @@ TARGET_KINDS = ("permutation", "two_columns")
 
 
 # --- E4a: h_n and the thresholds ---------------------------------------------------------
+
 
 @lru_cache(maxsize=4)
 def _theta_grid(points: int):
@@ -91,6 +93,7 @@ def exact_threshold(N: float, points: int = 400_001) -> float:
 
 # --- E4b: capacity test ------------------------------------------------------------------
 
+
 def target_matrix(N: int, kind: str, rng: torch.Generator) -> torch.Tensor:
     """Row-stochastic N x N target: one-hot permutation rows, or 1/2 on 2 random columns."""
     P = torch.zeros(N, N)
@@ -109,8 +112,15 @@ def _embed(raw: torch.Tensor, constrained: bool) -> torch.Tensor:
     return math.sqrt(raw.shape[1]) * F.normalize(raw, dim=1) if constrained else raw
 
 
-def fit_capacity(target: torch.Tensor, n: int, steps: int = 400, lr: float = 0.1,
-                 seed: int = 0, constrained: bool = True, threshold: float = 0.95) -> dict:
+def fit_capacity(
+    target: torch.Tensor,
+    n: int,
+    steps: int = 400,
+    lr: float = 0.1,
+    seed: int = 0,
+    constrained: bool = True,
+    threshold: float = 0.95,
+) -> dict:
     """min mean_i CE(P_i, softmax_j <u_i, v_j>) over u, v in R^n; logits unscaled (T5).
 
     mean_target_prob = mean_i sum_j min(P_ij, Q_ij) = 1 - mean total-variation distance.
@@ -140,7 +150,9 @@ def fit_capacity(target: torch.Tensor, n: int, steps: int = 400, lr: float = 0.1
         norms = torch.cat([u, v]).double().norm(dim=1) / math.sqrt(n)
         norm_deviation = (norms - 1).abs().max().item()
     return {
-        "N": int(N), "n": int(n), "constrained": bool(constrained),
+        "N": int(N),
+        "n": int(n),
+        "constrained": bool(constrained),
         "mean_target_prob": overlap,
         "support_mass": support_mass,
         "entropy_gap": model_entropy - target_entropy,
@@ -154,7 +166,7 @@ def circle_target_prob(N: int, radius: float) -> float:
     """Target probability when N free 2-d vectors u_i = v_i sit on a circle of radius r:
     1 / Σ_k exp(r² (cos(2πk/N) − 1)), the same for every row. → 1 as r → ∞ (trap T5)."""
     k = np.arange(N)
-    return float(1.0 / np.exp(radius ** 2 * (np.cos(2 * math.pi * k / N) - 1.0)).sum())
+    return float(1.0 / np.exp(radius**2 * (np.cos(2 * math.pi * k / N) - 1.0)).sum())
 
 
 def circle_radius(N: int, prob: float) -> float:
@@ -163,8 +175,15 @@ def circle_radius(N: int, prob: float) -> float:
     return float(brentq(lambda r: circle_target_prob(N, r) - prob, 0.0, 10.0 * N))
 
 
-def smallest_dimension(N: int, grid=DEFAULT_GRID, kind: str = "permutation", seed: int = 0,
-                       steps: int = 400, lr: float = 0.1, threshold: float = 0.95) -> dict:
+def smallest_dimension(
+    N: int,
+    grid=DEFAULT_GRID,
+    kind: str = "permutation",
+    seed: int = 0,
+    steps: int = 400,
+    lr: float = 0.1,
+    threshold: float = 0.95,
+) -> dict:
     """n*(N) = min{n in grid : fit succeeds}, by bisection over the sorted grid.
 
     Assumes success is monotone in n (more room never hurts), so only ~log2(len(grid)) fits
@@ -177,14 +196,17 @@ def smallest_dimension(N: int, grid=DEFAULT_GRID, kind: str = "permutation", see
     lo, hi = -1, len(grid)  # invariant: grid[lo] fails (or lo = -1), grid[hi] succeeds (or hi = len)
     while hi - lo > 1:
         mid = (lo + hi) // 2
-        record = fit_capacity(target, grid[mid], steps=steps, lr=lr, seed=seed,
-                              threshold=threshold)
+        record = fit_capacity(target, grid[mid], steps=steps, lr=lr, seed=seed, threshold=threshold)
         fits.append(record)
         ok[mid] = record["success"]
         lo, hi = (lo, mid) if ok[mid] else (mid, hi)
     n_star = grid[hi] if hi < len(grid) else None
     return {
-        "N": int(N), "kind": kind, "seed": int(seed), "grid": grid, "n_star": n_star,
+        "N": int(N),
+        "kind": kind,
+        "seed": int(seed),
+        "grid": grid,
+        "n_star": n_star,
         "note": None if n_star is not None else f"no n in grid up to {grid[-1]} succeeded",
         "fits": fits,
     }
@@ -199,8 +221,10 @@ def fit_log_law(N_values, n_values) -> dict:
     # two points fix the line but leave no degrees of freedom for an interval
     half = stats.t.ppf(0.975, dof) * fit.stderr if dof > 0 else None
     return {
-        "c": float(fit.slope), "b": float(fit.intercept),
+        "c": float(fit.slope),
+        "b": float(fit.intercept),
         "c_low": None if half is None else float(fit.slope - half),
         "c_high": None if half is None else float(fit.slope + half),
-        "r2": float(fit.rvalue ** 2), "points": int(len(x)),
+        "r2": float(fit.rvalue**2),
+        "points": int(len(x)),
     }

@@ -47,8 +47,7 @@ def encode(sentences: list[list[str]], vocab: list[str]) -> list[np.ndarray]:
     """Word indices per sentence; out-of-vocabulary words map to "<unk>"."""
     index = {word: i for i, word in enumerate(vocab)}
     unk = index[UNK]
-    return [np.array([index.get(word, unk) for word in sentence], dtype=np.int64)
-            for sentence in sentences]
+    return [np.array([index.get(word, unk) for word in sentence], dtype=np.int64) for sentence in sentences]
 
 
 def cooccurrence(encoded: list[np.ndarray], vocab_size: int, window: int = 2) -> torch.Tensor:
@@ -89,11 +88,12 @@ def weighted_nll(U: torch.Tensor, V: torch.Tensor, counts: torch.Tensor, chunk: 
         return total / float(counts.sum())
 
 
-def nll_and_gradients(U: torch.Tensor, V: torch.Tensor, counts: torch.Tensor,
-                      chunk: int = 512) -> tuple[float, torch.Tensor, torch.Tensor]:
+def nll_and_gradients(
+    U: torch.Tensor, V: torch.Tensor, counts: torch.Tensor, chunk: int = 512
+) -> tuple[float, torch.Tensor, torch.Tensor]:
     """L of `weighted_nll` and its exact gradients, written out to skip autograd's N×N buffers:
 
-        G = (r_i · softmax_j(u_i·v_j) − C_ij) / Σ C,   ∂L/∂U = G V,   ∂L/∂V = Gᵀ U.
+    G = (r_i · softmax_j(u_i·v_j) − C_ij) / Σ C,   ∂L/∂U = G V,   ∂L/∂V = Gᵀ U.
     """
     total_count = float(counts.sum())
     grad_U, grad_V = torch.empty_like(U), torch.zeros_like(V)
@@ -136,10 +136,19 @@ def initial_embeddings(vocab_size: int, dim: int, seed: int) -> tuple[torch.Tens
     return U, V
 
 
-def train_skipgram(train_counts: torch.Tensor, valid_counts: torch.Tensor, test_counts: torch.Tensor,
-                   dim: int, steps: int, lr: float, seed: int, eval_every: int,
-                   log: Callable[[str], None] | None = None, patience: int | None = None,
-                   chunk: int = 512) -> dict:
+def train_skipgram(
+    train_counts: torch.Tensor,
+    valid_counts: torch.Tensor,
+    test_counts: torch.Tensor,
+    dim: int,
+    steps: int,
+    lr: float,
+    seed: int,
+    eval_every: int,
+    log: Callable[[str], None] | None = None,
+    patience: int | None = None,
+    chunk: int = 512,
+) -> dict:
     """Full-batch Adam on the weighted NLL of `train_counts`, early-stopped on `valid_counts`.
 
     Every `eval_every` steps (and at step 0 and the last step) the valid NLL is computed on
@@ -206,20 +215,19 @@ def load_similarity_pairs(path) -> list[tuple[str, str, float]]:
     return pairs
 
 
-def similarity_spearman(vectors: np.ndarray, vocab: list[str],
-                        pairs: list[tuple[str, str, float]]) -> dict:
+def similarity_spearman(vectors: np.ndarray, vocab: list[str], pairs: list[tuple[str, str, float]]) -> dict:
     """Spearman ρ between cosine(u_a, u_b) and the gold scores, over pairs with both words in
     the vocabulary (lower-cased, as PTB is; "<unk>" never counts as covered).
 
     Returns spearman (nan if fewer than 2 pairs), n_pairs (covered) and coverage (fraction).
     """
     index = {word: i for i, word in enumerate(vocab) if word != UNK}
-    covered = [(index[a.lower()], index[b.lower()], gold) for a, b, gold in pairs
-               if a.lower() in index and b.lower() in index]
+    covered = [
+        (index[a.lower()], index[b.lower()], gold) for a, b, gold in pairs if a.lower() in index and b.lower() in index
+    ]
     rho = math.nan
     if len(covered) >= 2:
         unit = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
         cosines = [float(unit[i] @ unit[j]) for i, j, _ in covered]
         rho = float(spearmanr(cosines, [gold for _, _, gold in covered]).statistic)
-    return {"spearman": rho, "n_pairs": len(covered),
-            "coverage": len(covered) / len(pairs) if pairs else 0.0}
+    return {"spearman": rho, "n_pairs": len(covered), "coverage": len(covered) / len(pairs) if pairs else 0.0}

@@ -77,8 +77,14 @@ class Lion(torch.optim.Optimizer):
     results on CPU.
     """
 
-    def __init__(self, params, lr: float = 1e-4, betas: tuple[float, float] = (0.9, 0.99),
-                 weight_decay: float = 0.0, foreach: bool | None = None):
+    def __init__(
+        self,
+        params,
+        lr: float = 1e-4,
+        betas: tuple[float, float] = (0.9, 0.99),
+        weight_decay: float = 0.0,
+        foreach: bool | None = None,
+    ):
         super().__init__(params, dict(lr=lr, betas=betas, weight_decay=weight_decay, foreach=foreach))
 
     def add_param_group(self, param_group: dict) -> None:
@@ -120,10 +126,10 @@ def _closure_loss(closure: Callable[[], float] | None):
 def _lion_loop(params, grads, exp_avgs, lr, beta1, beta2, weight_decay):
     for p, g, m in zip(params, grads, exp_avgs):
         if weight_decay != 0.0:
-            p.mul_(1.0 - lr * weight_decay)          # p ← p·(1 − lr·λ)
-        c = _momentum(m, g, beta1)                   # c ← β1·m + (1−β1)·g
-        p.add_(c.sign_(), alpha=-lr)                 # p ← p − lr·sign(c)
-        _momentum(m, g, beta2, inplace=True)         # m ← β2·m + (1−β2)·g
+            p.mul_(1.0 - lr * weight_decay)  # p ← p·(1 − lr·λ)
+        c = _momentum(m, g, beta1)  # c ← β1·m + (1−β1)·g
+        p.add_(c.sign_(), alpha=-lr)  # p ← p − lr·sign(c)
+        _momentum(m, g, beta2, inplace=True)  # m ← β2·m + (1−β2)·g
 
 
 def _lion_foreach(params, grads, exp_avgs, lr, beta1, beta2, weight_decay):
@@ -141,8 +147,8 @@ def _lion_foreach(params, grads, exp_avgs, lr, beta1, beta2, weight_decay):
 class Signum(torch.optim.Optimizer):
     """SIGNUM (Bernstein et al. 2018), the β1 = β2, λ = 0 special case of Lion:
 
-        m ← β·m + (1−β)·g
-        p ← p − lr·sign(m)
+    m ← β·m + (1−β)·g
+    p ← p − lr·sign(m)
     """
 
     def __init__(self, params, lr: float = 1e-4, beta: float = 0.9):
@@ -185,16 +191,23 @@ def state_numel(optimizer: torch.optim.Optimizer, params: Iterable[Tensor] | Non
 
 def state_bytes(optimizer: torch.optim.Optimizer) -> int:
     """Bytes held by all optimizer-state tensors, step counters included."""
-    return sum(value.element_size() * value.numel()
-               for state in optimizer.state.values() for value in state.values() if torch.is_tensor(value))
+    return sum(
+        value.element_size() * value.numel()
+        for state in optimizer.state.values()
+        for value in state.values()
+        if torch.is_tensor(value)
+    )
 
 
 # --------------------------------------------------------------------------- Adam's first step (C2.3)
 
 
-def adam_first_step_error(params: nn.Module | Iterable[Tensor], lr: float = 1e-3,
-                          betas: tuple[float, float] = (0.9, 0.999),
-                          dtype: torch.dtype | None = torch.float64) -> float:
+def adam_first_step_error(
+    params: nn.Module | Iterable[Tensor],
+    lr: float = 1e-3,
+    betas: tuple[float, float] = (0.9, 0.999),
+    dtype: torch.dtype | None = torch.float64,
+) -> float:
     """max |Δθ + lr·sign(g₁)| / lr after one AdamW step with ε = 0 and λ = 0, over the coordinates
     with g₁ ≠ 0 (g = 0 gives 0/0 there, trap T3).
 
@@ -231,8 +244,11 @@ def adam_first_step_error(params: nn.Module | Iterable[Tensor], lr: float = 1e-3
 # --------------------------------------------------------------------------- trajectories (C2.2, C2.3)
 
 
-def trajectory_gaps(pairs: Sequence[tuple[nn.Module, torch.optim.Optimizer]], batches: Iterable,
-                    loss_fn: Callable[[nn.Module, object], Tensor]) -> list[float]:
+def trajectory_gaps(
+    pairs: Sequence[tuple[nn.Module, torch.optim.Optimizer]],
+    batches: Iterable,
+    loss_fn: Callable[[nn.Module, object], Tensor],
+) -> list[float]:
     """Train two (model, optimizer) pairs on the same batches; after each step, the largest
     |θ_a − θ_b| over all coordinates. Equal initial weights and equal updates give exactly 0."""
     (model_a, _), (model_b, _) = pairs
@@ -246,8 +262,13 @@ def trajectory_gaps(pairs: Sequence[tuple[nn.Module, torch.optim.Optimizer]], ba
     return gaps
 
 
-def adam_update_sizes(model: nn.Module, batches: Iterable, loss_fn: Callable[[nn.Module, object], Tensor],
-                      lr: float, betas: tuple[float, float] = (0.9, 0.999)) -> list[float]:
+def adam_update_sizes(
+    model: nn.Module,
+    batches: Iterable,
+    loss_fn: Callable[[nn.Module, object], Tensor],
+    lr: float,
+    betas: tuple[float, float] = (0.9, 0.999),
+) -> list[float]:
     """mean |u_t| per step of AdamW with λ = 0, where θ_t = θ_{t−1} − lr·u_t; |u_1| = 1 exactly
     (sign(g₁)), and sign-like updates stay near 1. ε = 1e-30 rather than 0, so that a coordinate
     whose gradient is exactly 0 (a dead ReLU) gives u = 0 instead of 0/0 (trap T3); its size is

@@ -30,8 +30,9 @@ OPTIMIZERS = ("adamw", "lion")
 # --------------------------------------------------------------------------- optimizers and schedule
 
 
-def make_optimizer(name: str, groups: list[dict], lr: float, betas: Sequence[float],
-                   eps: float | None = None) -> torch.optim.Optimizer:
+def make_optimizer(
+    name: str, groups: list[dict], lr: float, betas: Sequence[float], eps: float | None = None
+) -> torch.optim.Optimizer:
     """Lion (ours) or torch's AdamW, decoupled decay λ per group; every value explicit (trap T4)."""
     if name == "lion":
         return Lion(groups, lr=lr, betas=tuple(betas))
@@ -61,8 +62,10 @@ def steps_for_budget(budget_examples: int, batch_size: int) -> int:
 
 def prepare_char_ptb(ptb_dir: str | Path) -> dict:
     """PTB as characters: every line's characters (spaces included) then "<eos>", ids by frequency."""
-    splits = {s: [list(line.strip()) for line in (Path(ptb_dir) / f"ptb.{s}.txt").read_text().splitlines()]
-              for s in ("train", "valid")}
+    splits = {
+        s: [list(line.strip()) for line in (Path(ptb_dir) / f"ptb.{s}.txt").read_text().splitlines()]
+        for s in ("train", "valid")
+    }
     vocab = lm.build_vocab(splits["train"])
     return {"vocab": vocab, **{s: lm.encode_corpus(text, vocab) for s, text in splits.items()}}
 
@@ -71,7 +74,8 @@ def prepare_mnist(path: str | Path) -> dict:
     """mnist.pkl.gz → float32 images (n, 784) in [0, 1] and int64 labels, for train and valid."""
     splits = sources.read_mnist(path)
     return {split: torch.from_numpy(splits[split][0]) for split in ("train", "valid")} | {
-        f"{split}_labels": torch.from_numpy(splits[split][1]) for split in ("train", "valid")}
+        f"{split}_labels": torch.from_numpy(splits[split][1]) for split in ("train", "valid")
+    }
 
 
 def epoch_batches(n: int, batch_size: int, generator: torch.Generator) -> Iterator[Tensor]:
@@ -92,8 +96,9 @@ class CharLM:
 
     unit = "bits/char"
 
-    def __init__(self, data: dict, d_model: int, n_layer: int, n_head: int, context: int,
-                 eval_tokens: int | None = None):
+    def __init__(
+        self, data: dict, d_model: int, n_layer: int, n_head: int, context: int, eval_tokens: int | None = None
+    ):
         self.data, self.context = data, context
         self.shape = dict(d_model=d_model, n_layer=n_layer, n_head=n_head)
         valid = data["valid"]
@@ -134,8 +139,10 @@ class MnistMLP:
     def parameter_groups(self, model: nn.Module, weight_decay: float) -> list[dict]:
         """Weights decay, biases do not (the same rule as the LM's)."""
         params = list(model.parameters())
-        return [{"params": [p for p in params if p.dim() >= 2], "weight_decay": weight_decay},
-                {"params": [p for p in params if p.dim() < 2], "weight_decay": 0.0}]
+        return [
+            {"params": [p for p in params if p.dim() >= 2], "weight_decay": weight_decay},
+            {"params": [p for p in params if p.dim() < 2], "weight_decay": 0.0},
+        ]
 
     def batches(self, batch_size: int, generator: torch.Generator) -> Iterator:
         x, y = self.data["train"], self.data["train_labels"]
@@ -152,8 +159,10 @@ class MnistMLP:
             logits = model(self.data["valid"])
         model.train(was_training)
         labels = self.data["valid_labels"]
-        return {"val_loss": F.cross_entropy(logits, labels).item(),
-                "val_accuracy": (logits.argmax(1) == labels).float().mean().item()}
+        return {
+            "val_loss": F.cross_entropy(logits, labels).item(),
+            "val_accuracy": (logits.argmax(1) == labels).float().mean().item(),
+        }
 
 
 TASKS = {"ptb_char": CharLM, "mnist": MnistMLP}
@@ -168,10 +177,23 @@ def make_task(name: str, data: dict, model: dict):
 # --------------------------------------------------------------------------- one run
 
 
-def train(task, optimizer: str, lr: float, weight_decay: float, batch_size: int, steps: int, seed: int, *,
-          betas: Sequence[float], eps: float | None = None, warmup_fraction: float = 0.0,
-          final_lr_fraction: float = 0.0, grad_clip: float | None = None, evaluations: int = 5,
-          log: logging.Logger | None = None) -> tuple[pd.DataFrame, dict]:
+def train(
+    task,
+    optimizer: str,
+    lr: float,
+    weight_decay: float,
+    batch_size: int,
+    steps: int,
+    seed: int,
+    *,
+    betas: Sequence[float],
+    eps: float | None = None,
+    warmup_fraction: float = 0.0,
+    final_lr_fraction: float = 0.0,
+    grad_clip: float | None = None,
+    evaluations: int = 5,
+    log: logging.Logger | None = None,
+) -> tuple[pd.DataFrame, dict]:
     """Train one model; return its history (one row per evaluation, step 0 included) and a summary.
 
     The run stops early when the training loss stops being finite. It counts as diverged when it
@@ -182,14 +204,22 @@ def train(task, optimizer: str, lr: float, weight_decay: float, batch_size: int,
     model = task.model()
     opt = make_optimizer(optimizer, task.parameter_groups(model, weight_decay), lr, betas, eps)
     warmup = round(warmup_fraction * steps)
-    schedule = torch.optim.lr_scheduler.LambdaLR(
-        opt, lambda s: warmup_cosine(s, steps, warmup, final_lr_fraction))
+    schedule = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: warmup_cosine(s, steps, warmup, final_lr_fraction))
     batches = task.batches(batch_size, torch.Generator().manual_seed(seed))
     eval_at = {round(steps * (i + 1) / evaluations) for i in range(evaluations)}
 
     rows = [{"step": 0, "examples": 0, "lr": 0.0, "train_loss": math.nan, **task.evaluate(model)}]
-    log.info("%s lr=%g wd=%g B=%d seed=%d: %d steps, initial val_loss %.4f %s", optimizer, lr,
-             weight_decay, batch_size, seed, steps, rows[0]["val_loss"], task.unit)
+    log.info(
+        "%s lr=%g wd=%g B=%d seed=%d: %d steps, initial val_loss %.4f %s",
+        optimizer,
+        lr,
+        weight_decay,
+        batch_size,
+        seed,
+        steps,
+        rows[0]["val_loss"],
+        task.unit,
+    )
     started, losses, finite = time.perf_counter(), [], True
     model.train()
     for step in range(1, steps + 1):
@@ -204,12 +234,25 @@ def train(task, optimizer: str, lr: float, weight_decay: float, batch_size: int,
         losses.append(loss.item())
         finite = math.isfinite(losses[-1])
         if step in eval_at or not finite:
-            rows.append({"step": step, "examples": step * batch_size, "lr": current_lr,
-                         "train_loss": sum(losses) / len(losses),
-                         **(task.evaluate(model) if finite else {"val_loss": math.nan})})
+            rows.append(
+                {
+                    "step": step,
+                    "examples": step * batch_size,
+                    "lr": current_lr,
+                    "train_loss": sum(losses) / len(losses),
+                    **(task.evaluate(model) if finite else {"val_loss": math.nan}),
+                }
+            )
             losses = []
-            log.info("step %d/%d  lr %.3g  train %.4f  val %.4f  (%.1f s)", step, steps, current_lr,
-                     rows[-1]["train_loss"], rows[-1]["val_loss"], time.perf_counter() - started)
+            log.info(
+                "step %d/%d  lr %.3g  train %.4f  val %.4f  (%.1f s)",
+                step,
+                steps,
+                current_lr,
+                rows[-1]["train_loss"],
+                rows[-1]["val_loss"],
+                time.perf_counter() - started,
+            )
         if not finite:
             log.warning("training loss is not finite at step %d: stopped, run counts as diverged", step)
             break

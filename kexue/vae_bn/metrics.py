@@ -39,8 +39,7 @@ def active_units(mu: Tensor, threshold: float = 0.01) -> tuple[int, Tensor]:
     return int((variances >= threshold).sum()), variances
 
 
-def mutual_information(mu: Tensor, logvar: Tensor, generator: torch.Generator | None = None,
-                       chunk: int = 256) -> float:
+def mutual_information(mu: Tensor, logvar: Tensor, generator: torch.Generator | None = None, chunk: int = 256) -> float:
     """I(x; z) = E_x E_{q(z|x)}[log q(z|x)] − E_x E_{q(z|x)}[log q(z)] (Hoffman & Johnson; He et al.).
 
     The first term is analytic: −(d/2)·log 2π − ½ Σ_j (1 + log σ_j²). For the second, one z_i ~ q(z|x_i)
@@ -51,15 +50,23 @@ def mutual_information(mu: Tensor, logvar: Tensor, generator: torch.Generator | 
     m, d = mu.shape
     neg_entropy = (-0.5 * d * LOG_2PI - 0.5 * (1.0 + logvar).sum(1)).mean()
     z = mu + torch.exp(0.5 * logvar) * torch.randn(mu.shape, generator=generator, dtype=mu.dtype)
-    log_qz = torch.cat([
-        torch.logsumexp(log_normal(z[start:start + chunk, None, :], mu[None], logvar[None]), dim=1)
-        for start in range(0, m, chunk)
-    ]) - math.log(m)
+    log_qz = torch.cat(
+        [
+            torch.logsumexp(log_normal(z[start : start + chunk, None, :], mu[None], logvar[None]), dim=1)
+            for start in range(0, m, chunk)
+        ]
+    ) - math.log(m)
     return float(neg_entropy - log_qz.mean())
 
 
-def iw_log_likelihood(log_px_given_z: Callable[[Tensor], Tensor], mu: Tensor, logvar: Tensor, k: int,
-                      chunk: int = 100, generator: torch.Generator | None = None) -> Tensor:
+def iw_log_likelihood(
+    log_px_given_z: Callable[[Tensor], Tensor],
+    mu: Tensor,
+    logvar: Tensor,
+    k: int,
+    chunk: int = 100,
+    generator: torch.Generator | None = None,
+) -> Tensor:
     """Importance-weighted log p(x) per example (B,), with K samples z_k ~ q(z|x):
 
         log p(x) ≈ logsumexp_k [log p(x|z_k) + log N(z_k; 0, I) − log q(z_k|x)] − log K

@@ -83,8 +83,9 @@ class SentenceBatch(NamedTuple):
 def collate(sentences: Sequence[Tensor], indices: Tensor | Sequence[int], pad_id: int = 0) -> SentenceBatch:
     """The sentences at `indices`, right-padded with `pad_id` (any id: the mask hides it)."""
     chosen = [sentences[int(i)] for i in indices]
-    return SentenceBatch(pad_sequence(chosen, batch_first=True, padding_value=pad_id),
-                         torch.tensor([len(s) for s in chosen]))
+    return SentenceBatch(
+        pad_sequence(chosen, batch_first=True, padding_value=pad_id), torch.tensor([len(s) for s in chosen])
+    )
 
 
 def _no_singleton_tail(batches: list[Tensor]) -> list[Tensor]:
@@ -223,8 +224,15 @@ class BNHead(PlainHead):
     over model.parameters() can move it. The paper keeps PyTorch's BN ε = 1e-5 (trap T1).
     """
 
-    def __init__(self, in_features: int, latent: int, gamma: float = 0.6, learn_beta: bool = True,
-                 eps: float = 1e-5, momentum: float = 0.1):
+    def __init__(
+        self,
+        in_features: int,
+        latent: int,
+        gamma: float = 0.6,
+        learn_beta: bool = True,
+        eps: float = 1e-5,
+        momentum: float = 0.1,
+    ):
         super().__init__(in_features, latent)
         self.norm, self.floor_eps = BatchStandardize(latent, eps, momentum), eps
         self.register_buffer("gamma", torch.full((latent,), float(gamma)))
@@ -261,8 +269,7 @@ class SuHead(PlainHead):
     E_x[μ] = 0 and E_x[μ² + σ²] = γ_μ² + γ_σ² = 1 per dim. KL_batch ≥ ½ Σ_j γ_μ,j² ≥ d·τ/2.
     """
 
-    def __init__(self, in_features: int, latent: int, tau: float = 0.5, eps: float = 1e-8,
-                 momentum: float = 0.1):
+    def __init__(self, in_features: int, latent: int, tau: float = 0.5, eps: float = 1e-8, momentum: float = 0.1):
         super().__init__(in_features, latent)
         if not 0.0 < tau < 1.0:
             raise ValueError(f"tau must lie in (0, 1), got {tau}")
@@ -273,8 +280,7 @@ class SuHead(PlainHead):
 
     def gamma_squares(self) -> tuple[Tensor, Tensor]:
         """(γ_μ², γ_σ²) = (τ + (1−τ)·sigmoid(θ), (1−τ)·sigmoid(−θ)); they sum to 1 since sigmoid(−θ) = 1 − sigmoid(θ)."""
-        return (self.tau + (1 - self.tau) * torch.sigmoid(self.theta),
-                (1 - self.tau) * torch.sigmoid(-self.theta))
+        return (self.tau + (1 - self.tau) * torch.sigmoid(self.theta), (1 - self.tau) * torch.sigmoid(-self.theta))
 
     def gammas(self) -> tuple[Tensor, Tensor]:
         gamma_mu_sq, gamma_sigma_sq = self.gamma_squares()
@@ -429,9 +435,20 @@ class TextVAE(nn.Module):
     their own β = 0, θ = 0 and fixed γ. Word dropout replaces decoder inputs (not the start symbol) by `unk_id`.
     """
 
-    def __init__(self, vocab_size: int, eos_id: int, latent: int = 32, embed: int = 256, hidden: int = 256,
-                 head: str = "plain", head_options: dict | None = None, dropout_in: float = 0.5,
-                 dropout_out: float = 0.5, word_dropout: float = 0.0, unk_id: int | None = None):
+    def __init__(
+        self,
+        vocab_size: int,
+        eos_id: int,
+        latent: int = 32,
+        embed: int = 256,
+        hidden: int = 256,
+        head: str = "plain",
+        head_options: dict | None = None,
+        dropout_in: float = 0.5,
+        dropout_out: float = 0.5,
+        word_dropout: float = 0.0,
+        unk_id: int | None = None,
+    ):
         super().__init__()
         if word_dropout > 0 and unk_id is None:
             raise ValueError("word dropout needs unk_id")
@@ -498,8 +515,8 @@ class MaskedConv2d(nn.Conv2d):
         super().__init__(in_channels, out_channels, kernel, padding=kernel // 2)
         mask = torch.ones(kernel, kernel)
         centre = kernel // 2
-        mask[centre, centre + (mask_type == "B"):] = 0
-        mask[centre + 1:] = 0
+        mask[centre, centre + (mask_type == "B") :] = 0
+        mask[centre + 1 :] = 0
         self.register_buffer("mask", mask)
 
     def forward(self, x: Tensor) -> Tensor:
@@ -516,8 +533,10 @@ class PixelCNNDecoder(nn.Module):
     def __init__(self, latent: int, channels: int = 32, layers: int = 3, kernel: int = 7):
         super().__init__()
         self.layers, self.channels = layers, channels
-        self.convs = nn.ModuleList([MaskedConv2d(1, channels, kernel, "A")] +
-                                   [MaskedConv2d(channels, channels, 3, "B") for _ in range(layers - 1)])
+        self.convs = nn.ModuleList(
+            [MaskedConv2d(1, channels, kernel, "A")]
+            + [MaskedConv2d(channels, channels, 3, "B") for _ in range(layers - 1)]
+        )
         self.condition = nn.Linear(latent, layers * channels)
         self.logits = nn.Conv2d(channels, 1, 1)
 
@@ -533,9 +552,17 @@ class PixelCNNDecoder(nn.Module):
 class ImageVAE(nn.Module):
     """Binary-image VAE: MLP encoder → head → z; PixelCNN decoder. Images come flat, (B, H·W) in {0, 1}."""
 
-    def __init__(self, shape: tuple[int, int] = (28, 28), latent: int = 32, hidden: int = 256,
-                 channels: int = 32, layers: int = 3, kernel: int = 7, head: str = "plain",
-                 head_options: dict | None = None):
+    def __init__(
+        self,
+        shape: tuple[int, int] = (28, 28),
+        latent: int = 32,
+        hidden: int = 256,
+        channels: int = 32,
+        layers: int = 3,
+        kernel: int = 7,
+        head: str = "plain",
+        head_options: dict | None = None,
+    ):
         super().__init__()
         self.shape = tuple(shape)
         pixels = shape[0] * shape[1]

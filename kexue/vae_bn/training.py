@@ -21,8 +21,9 @@ import pandas as pd
 import torch
 from torch import Tensor, nn
 
-from kexue.vae_bn import metrics as vae_metrics, models as vae
 from kexue.lm import EOS, build_vocab
+from kexue.vae_bn import metrics as vae_metrics
+from kexue.vae_bn import models as vae
 
 IW_ROWS = 512  # decoder rows (examples × samples) per IW pass; 5 000 rows ran 2.5× slower (memory-bound)
 
@@ -41,9 +42,11 @@ def prepare_ptb(texts: dict[str, str], max_tokens: int, sizes: dict[str, int]) -
     for split, n in sizes.items():
         sentences = vae.up_to_length(vae.encode_sentences(texts[split], vocab), max_tokens)
         if len(sentences) < n:
-            raise ValueError(f"PTB {split} has only {len(sentences)} sentences of ≤ {max_tokens} tokens, "
-                             f"{n} were asked for: lower vae_bn.tasks.ptb.data.{split} or raise "
-                             f"vae_bn.tasks.ptb.data.max_tokens")
+            raise ValueError(
+                f"PTB {split} has only {len(sentences)} sentences of ≤ {max_tokens} tokens, "
+                f"{n} were asked for: lower vae_bn.tasks.ptb.data.{split} or raise "
+                f"vae_bn.tasks.ptb.data.max_tokens"
+            )
         data[split] = sentences[:n]
     return data
 
@@ -94,7 +97,7 @@ def make_model(data: dict, model: dict, head: str, head_options: dict) -> nn.Mod
 
 
 def make_optimizer(name: str, parameters, lr: float) -> torch.optim.Optimizer:
-    """"adam" (torch defaults besides lr) or "sgd" (the paper's: no momentum)."""
+    """ "adam" (torch defaults besides lr) or "sgd" (the paper's: no momentum)."""
     if name == "adam":
         return torch.optim.Adam(parameters, lr=lr)
     if name == "sgd":
@@ -106,14 +109,22 @@ def step_record(head: nn.Module, posterior: vae.Posterior) -> dict:
     """The per-step checks: C3.1's KL against its exact floor, and for Su's head C3.2's identities."""
     check = vae.check_kl_bound(head, posterior)
     min_var = float(posterior.norm_var.min()) if posterior.norm_var is not None else math.nan
-    record = {"kl": check.kl, "floor": check.bound, "violated": check.violated, "min_var": min_var,
-              # where v ≫ ε the nominal floor (d/2)γ² or dτ/2 is checked too (check_kl_bound)
-              "nominal_checked": head.floor_eps is not None and min_var >= vae.LARGE_VAR * head.floor_eps}
+    record = {
+        "kl": check.kl,
+        "floor": check.bound,
+        "violated": check.violated,
+        "min_var": min_var,
+        # where v ≫ ε the nominal floor (d/2)γ² or dτ/2 is checked too (check_kl_bound)
+        "nominal_checked": head.floor_eps is not None and min_var >= vae.LARGE_VAR * head.floor_eps,
+    }
     if isinstance(head, vae.SuHead):
         gamma_mu_sq, gamma_sigma_sq = (g.detach().double() for g in head.gamma_squares())
         mean_error, second_moment_error = vae.moment_errors(posterior)
-        record.update(gamma_sum_error=float((gamma_mu_sq + gamma_sigma_sq - 1).abs().max()),
-                      mean_error=mean_error, second_moment_error=second_moment_error)
+        record.update(
+            gamma_sum_error=float((gamma_mu_sq + gamma_sigma_sq - 1).abs().max()),
+            mean_error=mean_error,
+            second_moment_error=second_moment_error,
+        )
     return record
 
 
@@ -123,9 +134,20 @@ def moment_summary(steps: pd.DataFrame) -> dict:
     return {c: float(steps[c].max()) for c in columns if c in steps}
 
 
-def train_vae(model: nn.Module, data: dict, *, epochs: int, batch_size: int, optimizer: str, lr: float,
-              clip: float, kl_start: float, warm_up_epochs: float, seed: int,
-              log: logging.Logger | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+def train_vae(
+    model: nn.Module,
+    data: dict,
+    *,
+    epochs: int,
+    batch_size: int,
+    optimizer: str,
+    lr: float,
+    clip: float,
+    kl_start: float,
+    warm_up_epochs: float,
+    seed: int,
+    log: logging.Logger | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Train on data["train"], minimising mean(−log p(x|z) + w·KL) with w from `vae.kl_weight`.
 
     Returns (steps, epochs): one row per step (loss, reconstruction, KL, floor, violated, …) and one per
@@ -148,14 +170,28 @@ def train_vae(model: nn.Module, data: dict, *, epochs: int, batch_size: int, opt
             nn.utils.clip_grad_norm_(model.parameters(), clip)
             opt.step()
             step += 1
-            step_rows.append({"step": step, "epoch": epoch, "kl_weight": weight, "loss": loss.item(),
-                              "recon": output.recon_nll.mean().item(), **step_record(model.head, output.posterior)})
+            step_rows.append(
+                {
+                    "step": step,
+                    "epoch": epoch,
+                    "kl_weight": weight,
+                    "loss": loss.item(),
+                    "recon": output.recon_nll.mean().item(),
+                    **step_record(model.head, output.posterior),
+                }
+            )
         row = {"epoch": epoch, "step": step, **validation_elbo(model, valid), "seconds": time.perf_counter() - start}
         epoch_rows.append(row)
         if log:
-            log.info("epoch %d/%d: valid −ELBO %.3f, KL %.3f nats; %d floor violations so far; %.0f s",
-                     epoch, epochs, row["valid_neg_elbo"], row["valid_kl"],
-                     sum(r["violated"] for r in step_rows), row["seconds"])
+            log.info(
+                "epoch %d/%d: valid −ELBO %.3f, KL %.3f nats; %d floor violations so far; %.0f s",
+                epoch,
+                epochs,
+                row["valid_neg_elbo"],
+                row["valid_kl"],
+                sum(r["violated"] for r in step_rows),
+                row["seconds"],
+            )
     return pd.DataFrame(step_rows), pd.DataFrame(epoch_rows)
 
 
@@ -174,23 +210,30 @@ def validation_elbo(model: nn.Module, batches: Sequence) -> dict:
 # --------------------------------------------------------------------------- held-out metrics
 
 
-def iw_nll(model: nn.Module, batches: Sequence, mu: Tensor, logvar: Tensor, samples: int,
-           generator: torch.Generator) -> Tensor:
+def iw_nll(
+    model: nn.Module, batches: Sequence, mu: Tensor, logvar: Tensor, samples: int, generator: torch.Generator
+) -> Tensor:
     """−log p(x) per example by importance sampling with `samples` z ~ q(z|x) (eval mode)."""
     nll, start = [], 0
     for batch in batches:
         n = len(batch.lengths) if isinstance(batch, vae.SentenceBatch) else len(batch)
-        log_px = vae_metrics.iw_log_likelihood(lambda z, b=batch: model.log_likelihood(b, z),
-                                               mu[start:start + n], logvar[start:start + n], samples,
-                                               chunk=max(1, IW_ROWS // n), generator=generator)
+        log_px = vae_metrics.iw_log_likelihood(
+            lambda z, b=batch: model.log_likelihood(b, z),
+            mu[start : start + n],
+            logvar[start : start + n],
+            samples,
+            chunk=max(1, IW_ROWS // n),
+            generator=generator,
+        )
         nll.append(-log_px)
         start += n
     return torch.cat(nll)
 
 
 @torch.no_grad()
-def evaluate_vae(model: nn.Module, data: dict, *, split: str, batch_size: int, iw_samples: int,
-                 iw_examples: int, seed: int) -> dict:
+def evaluate_vae(
+    model: nn.Module, data: dict, *, split: str, batch_size: int, iw_samples: int, iw_examples: int, seed: int
+) -> dict:
     """Held-out metrics in eval mode (running BN statistics, trap T2), on all examples of `split`:
     KL, AU (variance threshold 0.01), MI (aggregate posterior over all M examples), the negative ELBO;
     and on its first `iw_examples` examples the IW-NLL with `iw_samples` samples and,
@@ -206,10 +249,14 @@ def _evaluate(model, data, split, batch_size, iw_samples, iw_examples, generator
     batches = epoch_batches(data, split, batch_size, None)
     mu, logvar = vae.encode_all(model, batches)
     units, variances = vae_metrics.active_units(mu)
-    metrics = {"examples": len(mu), "kl": vae_metrics.mean_kl(mu, logvar), "active_units": units,
-               "mu_variance_median": float(variances.median()),
-               "mi": vae_metrics.mutual_information(mu.double(), logvar.double(), generator),
-               **validation_elbo(model, batches)}
+    metrics = {
+        "examples": len(mu),
+        "kl": vae_metrics.mean_kl(mu, logvar),
+        "active_units": units,
+        "mu_variance_median": float(variances.median()),
+        "mi": vae_metrics.mutual_information(mu.double(), logvar.double(), generator),
+        **validation_elbo(model, batches),
+    }
     metrics["neg_elbo"] = metrics.pop("valid_neg_elbo")
     metrics.pop("valid_kl")
     iw_batches = epoch_batches({**data, "iw": data[split][:iw_examples]}, "iw", batch_size, None)
@@ -221,7 +268,6 @@ def _evaluate(model, data, split, batch_size, iw_samples, iw_examples, generator
         metrics["ppl"] = vae_metrics.perplexity(nll, tokens)
     model.train(was_training)
     return metrics
-
 
 
 # --------------------------------------------------------------------------- claims
@@ -239,14 +285,23 @@ def collapse_metrics(runs: pd.DataFrame, vanilla: str, bn_arms: dict[str, str]) 
     """C3.3: the vanilla arm's test KL (collapsed if < 0.1 nats), and per BN arm, over seed means,
     KL / nominal floor, MI − MI_vanilla and IW-NLL − NLL_vanilla (nats per example)."""
     base = arm_means(runs, vanilla)
-    result = {"vanilla_kl": float(base["kl"]), "vanilla_not_collapsed": bool(base["kl"] >= 0.1),
-              "vanilla_mi": float(base["mi"]), "vanilla_nll": float(base["nll"])}
+    result = {
+        "vanilla_kl": float(base["kl"]),
+        "vanilla_not_collapsed": bool(base["kl"] >= 0.1),
+        "vanilla_mi": float(base["mi"]),
+        "vanilla_nll": float(base["nll"]),
+    }
     for label, arm in bn_arms.items():
         m = arm_means(runs, arm)
-        result[label] = {"arm": arm, "kl": float(m["kl"]), "nominal_floor": float(m["nominal_floor"]),
-                         "kl_over_bound": float(m["kl"] / m["nominal_floor"]),
-                         "mi_gain": float(m["mi"] - base["mi"]), "nll_excess": float(m["nll"] - base["nll"]),
-                         "active_units": float(m["active_units"])}
+        result[label] = {
+            "arm": arm,
+            "kl": float(m["kl"]),
+            "nominal_floor": float(m["nominal_floor"]),
+            "kl_over_bound": float(m["kl"] / m["nominal_floor"]),
+            "mi_gain": float(m["mi"] - base["mi"]),
+            "nll_excess": float(m["nll"] - base["nll"]),
+            "active_units": float(m["active_units"]),
+        }
     return result
 
 
@@ -257,7 +312,12 @@ def bn_vs_ln_metrics(runs: pd.DataFrame, bn: str, ln: str) -> dict:
         raise ValueError(f"C3.4 needs ≥ 2 seeds of {bn} and {ln}")
     pooled = math.sqrt((mi["bn"].var(ddof=1) + mi["ln"].var(ddof=1)) / 2)
     gap = float(mi["bn"].mean() - mi["ln"].mean())
-    return {"mi_bn": float(mi["bn"].mean()), "mi_ln": float(mi["ln"].mean()), "mi_gap": gap, "pooled_std": pooled,
-            "gap_in_pooled_std": gap / pooled if pooled > 0 else (math.copysign(math.inf, gap) if gap else 0.0),
-            "active_units_bn": float(arm_means(runs, bn)["active_units"]),
-            "active_units_ln": float(arm_means(runs, ln)["active_units"])}
+    return {
+        "mi_bn": float(mi["bn"].mean()),
+        "mi_ln": float(mi["ln"].mean()),
+        "mi_gap": gap,
+        "pooled_std": pooled,
+        "gap_in_pooled_std": gap / pooled if pooled > 0 else (math.copysign(math.inf, gap) if gap else 0.0),
+        "active_units_bn": float(arm_means(runs, bn)["active_units"]),
+        "active_units_ln": float(arm_means(runs, ln)["active_units"]),
+    }

@@ -1,4 +1,5 @@
 """Acquire one declared resource (see config/resources.yaml) and write its manifest."""
+
 from pathlib import Path
 
 import yaml

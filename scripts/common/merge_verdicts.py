@@ -1,4 +1,5 @@
 """results/verdicts.csv: the per-article verdicts, one row per registered claim."""
+
 import pandas as pd
 
 from kexue.jobs import Job, write_atomic

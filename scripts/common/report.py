@@ -1,4 +1,5 @@
 """Write results/REPORT.md, the index of every article of the seeds, from the verdicts and benchmarks."""
+
 import pandas as pd
 import yaml
 
@@ -12,7 +13,8 @@ results_dir = snakemake.params.results_dir
 ran = [a for a, on in snakemake.params.built.items() if on]
 benchmarks = {a: [f for f in snakemake.input.benchmarks if f.startswith(f"{results_dir}/{a}/")] for a in ran}
 catalog = yaml.safe_load(open(snakemake.input.catalog))["articles"]
-text = render_index(catalog, verdicts, runtime_table(benchmarks), snakemake.params.built, snakemake.params.tier,
-                    provenance.git_state())
+text = render_index(
+    catalog, verdicts, runtime_table(benchmarks), snakemake.params.built, snakemake.params.tier, provenance.git_state()
+)
 write_atomic(snakemake.output[0], lambda tmp: tmp.write_text(text))
 job.log.info("index of %d articles, %d built", len(catalog), len(snakemake.params.built))

@@ -1,4 +1,5 @@
 """Decide every claim of one article from its metrics, by the registry's rules."""
+
 from pathlib import Path
 
 import pandas as pd
@@ -13,19 +14,21 @@ for claim in snakemake.params.claims:
     metrics = read_json(results_dir / claim["metrics"]) if "metrics" in claim else {}
     outcome = decide(claim, metrics)
     job.log.info("%s: %s (%s)", claim["id"], outcome["verdict"], outcome["evidence"])
-    rows.append({
-        "id": claim["id"],
-        "url": claim["url"],
-        "kind": claim["kind"],
-        "statement": claim["statement"],
-        "article_value": claim["reference"]["value"],
-        "reference_source": claim["reference"]["source"],
-        "ours": outcome["ours"],
-        "scale": metrics.get("scale", "exact" if metrics else ""),
-        "verdict": outcome["verdict"],
-        "expected": claim["expected"],
-        "evidence": outcome["evidence"],
-        "figure": claim.get("figure", ""),
-    })
+    rows.append(
+        {
+            "id": claim["id"],
+            "url": claim["url"],
+            "kind": claim["kind"],
+            "statement": claim["statement"],
+            "article_value": claim["reference"]["value"],
+            "reference_source": claim["reference"]["source"],
+            "ours": outcome["ours"],
+            "scale": metrics.get("scale", "exact" if metrics else ""),
+            "verdict": outcome["verdict"],
+            "expected": claim["expected"],
+            "evidence": outcome["evidence"],
+            "figure": claim.get("figure", ""),
+        }
+    )
 frame = pd.DataFrame(rows)
 write_atomic(snakemake.output[0], lambda tmp: frame.to_csv(tmp, index=False))

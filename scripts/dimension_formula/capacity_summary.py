@@ -1,4 +1,5 @@
 """E4b summary: n*(N) over seeds, the fitted law n* = c ln N + b, and the formula's sufficiency."""
+
 import numpy as np
 
 from kexue.dimension_formula import formula as dim
@@ -17,18 +18,25 @@ fit["c_interval"] = {"mean": fit["c"], "low": fit["c_low"], "high": fit["c_high"
 every_fit = [f for r in runs for f in r["fits"] + [r["at_formula"]]]
 grid = runs[0]["grid"]
 job.log.info("fit: c = %.3f [%s, %s], b = %.3f", fit["c"], fit["c_low"], fit["c_high"], fit["b"])
-job.metrics(snakemake.output[0], {
-    "scale": f"CPU: N = {min(r['N'] for r in runs)}…{max(r['N'] for r in runs)}, "
-             f"{len({r['seed'] for r in runs})} seeds, grid {grid[0]}…{grid[-1]} (brief: N up to 4096)",
-    "runs": [{k: r[k] for k in ("N", "seed", "n_star", "formula_n")} | {
-        "prob_at_formula": r["at_formula"]["mean_target_prob"],
-        "free_2d_radius": r["free_2d_radius"],
-        "fits": [{k: f[k] for k in ("n", "mean_target_prob", "entropy_gap", "success")} for f in r["fits"]],
-    } for r in runs],
-    "unsolved": [{"N": r["N"], "seed": r["seed"]} for r in runs if r["n_star"] is None],
-    "median_n_star": dict(zip(map(str, Ns), median_n_star)),
-    "fit": fit,
-    "article_constant": snakemake.params.article_constant,
-    "min_target_prob_at_formula_dim": min(r["at_formula"]["mean_target_prob"] for r in runs),
-    "max_norm_deviation": max(f["norm_deviation"] for f in every_fit),
-})
+job.metrics(
+    snakemake.output[0],
+    {
+        "scale": f"CPU: N = {min(r['N'] for r in runs)}…{max(r['N'] for r in runs)}, "
+        f"{len({r['seed'] for r in runs})} seeds, grid {grid[0]}…{grid[-1]} (brief: N up to 4096)",
+        "runs": [
+            {k: r[k] for k in ("N", "seed", "n_star", "formula_n")}
+            | {
+                "prob_at_formula": r["at_formula"]["mean_target_prob"],
+                "free_2d_radius": r["free_2d_radius"],
+                "fits": [{k: f[k] for k in ("n", "mean_target_prob", "entropy_gap", "success")} for f in r["fits"]],
+            }
+            for r in runs
+        ],
+        "unsolved": [{"N": r["N"], "seed": r["seed"]} for r in runs if r["n_star"] is None],
+        "median_n_star": dict(zip(map(str, Ns), median_n_star)),
+        "fit": fit,
+        "article_constant": snakemake.params.article_constant,
+        "min_target_prob_at_formula_dim": min(r["at_formula"]["mean_target_prob"] for r in runs),
+        "max_norm_deviation": max(f["norm_deviation"] for f in every_fit),
+    },
+)

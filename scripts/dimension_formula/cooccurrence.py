@@ -1,5 +1,6 @@
 """E4c data: PTB restricted to the top N words, and its windowed co-occurrence counts per split,
 saved sparse (most word pairs never co-occur) for the skip-gram jobs of every dimension."""
+
 from pathlib import Path
 
 import torch
@@ -12,8 +13,11 @@ N = int(snakemake.wildcards.N)
 ptb = Path(snakemake.input.ptb).parent
 splits = {s: wv.tokenize((ptb / f"ptb.{s}.txt").read_text()) for s in ("train", "valid", "test")}
 vocab = wv.build_vocab(splits["train"], N)
-counts = {s: wv.cooccurrence(wv.encode(sents, vocab), len(vocab), snakemake.params.window).to_sparse()
-          for s, sents in splits.items()}
-job.log.info("N=%d: %d training pairs, %d distinct", N, int(counts["train"].values().sum()),
-             counts["train"].values().numel())
+counts = {
+    s: wv.cooccurrence(wv.encode(sents, vocab), len(vocab), snakemake.params.window).to_sparse()
+    for s, sents in splits.items()
+}
+job.log.info(
+    "N=%d: %d training pairs, %d distinct", N, int(counts["train"].values().sum()), counts["train"].values().numel()
+)
 write_atomic(snakemake.output[0], lambda tmp: torch.save({"vocab": vocab, **counts}, tmp))

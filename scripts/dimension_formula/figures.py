@@ -11,8 +11,18 @@ inp, out = snakemake.input, snakemake.output
 entropy, capacity, wordvec = read_json(inp.entropy), read_json(inp.capacity), read_json(inp.wordvec)
 
 # --- h_n and thresholds (C4.1, C4.2) ---
-hn = pd.DataFrame([{"n": int(n), "h_n": r["ours"], "h_n_article": r["article"], "abs_error": r["abs_error"],
-                    "h_n_over_n": r["per_n"]} for n, r in entropy["hn"].items()])
+hn = pd.DataFrame(
+    [
+        {
+            "n": int(n),
+            "h_n": r["ours"],
+            "h_n_article": r["article"],
+            "abs_error": r["abs_error"],
+            "h_n_over_n": r["per_n"],
+        }
+        for n, r in entropy["hn"].items()
+    ]
+)
 job.table(out.entropy_table, hn, [inp.entropy])
 thresholds = pd.DataFrame(entropy["thresholds"])
 job.table(out.thresholds_table, thresholds, [inp.entropy])
@@ -54,11 +64,23 @@ right.legend(fontsize=7)
 job.figure(out.capacity, fig, [inp.capacity])
 
 # --- word vectors (C4.3) ---
-rows = [{"N": int(N), "dim": d, "test_nll": nll, "valid_nll": v, "best_step": b, "wordsim353": ws,
-         "simlex999": sl, "n_sat": r["n_sat"], "formula_dim": r["formula_dim"]}
-        for N, r in wordvec["per_N"].items()
-        for d, nll, v, b, ws, sl in zip(r["dims"], r["test_nll"], r["valid_nll"], r["best_step"],
-                                        r["wordsim353"], r["simlex999"])]
+rows = [
+    {
+        "N": int(N),
+        "dim": d,
+        "test_nll": nll,
+        "valid_nll": v,
+        "best_step": b,
+        "wordsim353": ws,
+        "simlex999": sl,
+        "n_sat": r["n_sat"],
+        "formula_dim": r["formula_dim"],
+    }
+    for N, r in wordvec["per_N"].items()
+    for d, nll, v, b, ws, sl in zip(
+        r["dims"], r["test_nll"], r["valid_nll"], r["best_step"], r["wordsim353"], r["simlex999"]
+    )
+]
 table = pd.DataFrame(rows)
 job.table(out.wordvec_table, table, [inp.wordvec])
 fig, (left, right) = panels(2)
@@ -68,7 +90,9 @@ for i, (N, group) in enumerate(table.groupby("N")):
     left.axvline(group["formula_dim"].iloc[0], color=color, ls="--", lw=1)
     left.axvline(group["n_sat"].iloc[0], color=color, ls=":", lw=1.5)
     pairs = wordvec["per_N"][str(N)]["similarity_pairs"]
-    right.plot(group["dim"], group["wordsim353"], "o-", color=color, label=f"WS353 ({pairs['wordsim353']} pairs), N={N}")
+    right.plot(
+        group["dim"], group["wordsim353"], "o-", color=color, label=f"WS353 ({pairs['wordsim353']} pairs), N={N}"
+    )
     right.plot(group["dim"], group["simlex999"], "s:", color=color, label=f"SimLex ({pairs['simlex999']} pairs), N={N}")
 left.axhline(1 + wordvec["saturation_tol"], color="k", lw=0.8)
 log_axis(left, table["dim"])

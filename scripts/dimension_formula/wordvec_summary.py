@@ -1,4 +1,5 @@
 """E4c summary: per vocabulary size, where held-out NLL saturates, against 8.33 ln N (C4.3)."""
+
 import math
 
 from scipy.stats import spearmanr
@@ -16,7 +17,9 @@ for N in Ns:
     dims, nlls = [r["dim"] for r in rows], [r["test_nll"] for r in rows]
     formula = math.ceil(p.article_constant * math.log(N))
     per_N[str(N)] = {
-        "dims": dims, "test_nll": nlls, "valid_nll": [r["valid_nll"] for r in rows],
+        "dims": dims,
+        "test_nll": nlls,
+        "valid_nll": [r["valid_nll"] for r in rows],
         "best_step": [r["best_step"] for r in rows],
         "wordsim353": [r["similarity"]["wordsim353"]["spearman"] for r in rows],
         "simlex999": [r["similarity"]["simlex999"]["spearman"] for r in rows],
@@ -28,12 +31,15 @@ for N in Ns:
 n_sat = [per_N[str(N)]["n_sat"] for N in Ns]
 # a constant n_sat has no rank correlation with N (scipy gives nan): no growth seen, so ρ = 0
 smallest_dim = min(per_N[str(Ns[0])]["dims"])
-job.metrics(snakemake.output[0], {
-    "scale": f"CPU proxy: PTB (0.9M words), N = {', '.join(map(str, Ns))}; the article's N ≈ 1e5",
-    "per_N": per_N,
-    "n_sat": {str(N): s for N, s in zip(Ns, n_sat)},
-    "sufficiency": all(v["n_sat"] <= 1.25 * v["formula_dim"] for v in per_N.values()),
-    "growth_rho": float(spearmanr(Ns, n_sat).statistic) if len(set(n_sat)) > 1 else 0.0,
-    "bottom_of_grid": all(s == smallest_dim for s in n_sat),
-    "saturation_tol": p.saturation_tol,
-})
+job.metrics(
+    snakemake.output[0],
+    {
+        "scale": f"CPU proxy: PTB (0.9M words), N = {', '.join(map(str, Ns))}; the article's N ≈ 1e5",
+        "per_N": per_N,
+        "n_sat": {str(N): s for N, s in zip(Ns, n_sat)},
+        "sufficiency": all(v["n_sat"] <= 1.25 * v["formula_dim"] for v in per_N.values()),
+        "growth_rho": float(spearmanr(Ns, n_sat).statistic) if len(set(n_sat)) > 1 else 0.0,
+        "bottom_of_grid": all(s == smallest_dim for s in n_sat),
+        "saturation_tol": p.saturation_tol,
+    },
+)

@@ -1,4 +1,5 @@
 """Tables and figures of the JL lemma, from its metrics files only."""
+
 import numpy as np
 import pandas as pd
 
@@ -24,17 +25,28 @@ for ax, (lemma, group) in zip(axes, cells.groupby("lemma", sort=False)):
 job.figure(out.lemmas, fig, [inp.lemmas])
 
 # --- C5.3, C5.4: success against n / bound; C5.5: empirical threshold ---
-rows = [{"N": c["N"], "eps": c["eps"], "bound": c["bound"], "m": c["m"], **f}
-        for c in projection["cells"] for f in c["fractions"]]
+rows = [
+    {"N": c["N"], "eps": c["eps"], "bound": c["bound"], "m": c["m"], **f}
+    for c in projection["cells"]
+    for f in c["fractions"]
+]
 table = pd.DataFrame(rows)
 job.table(out.projection_table, table, [inp.projection])
 fig, axes = panels(2)
 for ax, kind in zip(axes, ("distance", "inner")):
     for i, ((N, eps), g) in enumerate(table.groupby(["N", "eps"])):
-        ax.plot(g["fraction"], g[f"{kind}_successes"] / projection["cells"][0]["draws"], "o-", color=f"C{i}",
-                label=f"N={N}, ε={eps}")
-    ax.set(xlabel="n / (24 ln N / ε²)", ylabel="fraction of draws with all pairs within ε",
-           title="distances" if kind == "distance" else "inner products (unit vectors)")
+        ax.plot(
+            g["fraction"],
+            g[f"{kind}_successes"] / projection["cells"][0]["draws"],
+            "o-",
+            color=f"C{i}",
+            label=f"N={N}, ε={eps}",
+        )
+    ax.set(
+        xlabel="n / (24 ln N / ε²)",
+        ylabel="fraction of draws with all pairs within ε",
+        title="distances" if kind == "distance" else "inner products (unit vectors)",
+    )
     ax.legend(fontsize=6)
 job.figure(out.projection, fig, [inp.projection])
 
@@ -44,16 +56,18 @@ for i, (eps, g) in enumerate(summary.groupby("eps")):
     axes[0].plot(g["N"], g["threshold_ratio"], "o-", color=f"C{i}", label=f"ε={eps}")
 axes[0].axhline(0.75, color="k", ls="--", lw=1, label="decision rule 0.75")
 axes[0].axhline(1.0, color="k", lw=0.8)
-axes[0].set(xscale="log", ylim=(0, 1.1), xlabel="N", ylabel="empirical threshold / bound",
-            title="How loose is n > 24 ln N / ε²")
+axes[0].set(
+    xscale="log", ylim=(0, 1.1), xlabel="N", ylabel="empirical threshold / bound", title="How loose is n > 24 ln N / ε²"
+)
 axes[0].legend(fontsize=7)
 job.figure(out.threshold, fig, [inp.projection])
 
 # --- C5.6: LSH ---
-lsh_rows = [{"n": int(n), "theta": t, "sign_cosine": s, "one_minus_2theta_over_pi": l, "cos_theta": c}
-            for n, curve in lsh["curves"].items()
-            for t, s, l, c in zip(curve["theta"], curve["sign_cosine"], curve["one_minus_2theta_over_pi"],
-                                  curve["cos_theta"])]
+lsh_rows = [
+    {"n": int(n), "theta": t, "sign_cosine": s, "one_minus_2theta_over_pi": l, "cos_theta": c}
+    for n, curve in lsh["curves"].items()
+    for t, s, l, c in zip(curve["theta"], curve["sign_cosine"], curve["one_minus_2theta_over_pi"], curve["cos_theta"])
+]
 lsh_table = pd.DataFrame(lsh_rows)
 job.table(out.lsh_table, lsh_table, [inp.lsh])
 fig, axes = panels(1, width=5)

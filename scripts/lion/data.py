@@ -1,10 +1,11 @@
 """The task's data as tensors, encoded once for every training run: PTB characters or MNIST images."""
+
 from pathlib import Path
 
 import torch
 
-from kexue.lion import training
 from kexue.jobs import Job, write_atomic
+from kexue.lion import training
 
 job = Job(snakemake)
 folder = Path(snakemake.input[0]).parent

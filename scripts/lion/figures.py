@@ -1,4 +1,5 @@
 """Tables and figures of Lion vs AdamW, from the metrics files only."""
+
 import numpy as np
 import pandas as pd
 
@@ -30,11 +31,25 @@ job.figure(out.exact, fig, [inp.exact])
 for (task, m), grid_table, transfer_table in zip(tasks.items(), out.grid_tables, out.transfer_tables):
     job.table(grid_table, pd.DataFrame(m["grid"]), [task_inputs[task]])
     tuned = m["tuned_adamw"]
-    rows = [{"arm": "AdamW (lr*, λ*)", "ratio": np.nan, "lr": tuned["lr"], "weight_decay": tuned["weight_decay"],
-             "mean": tuned["mean"], "std": tuned["std"], "mean_relative_gap": 0.0, "diverged": 0}]
-    rows += [{"arm": f"Lion r = {t['ratio']:g}", **{k: t[k] for k in ("ratio", "lr", "weight_decay", "mean", "std",
-                                                                      "mean_relative_gap", "diverged")}}
-             for t in m["transfer"].values()]
+    rows = [
+        {
+            "arm": "AdamW (lr*, λ*)",
+            "ratio": np.nan,
+            "lr": tuned["lr"],
+            "weight_decay": tuned["weight_decay"],
+            "mean": tuned["mean"],
+            "std": tuned["std"],
+            "mean_relative_gap": 0.0,
+            "diverged": 0,
+        }
+    ]
+    rows += [
+        {
+            "arm": f"Lion r = {t['ratio']:g}",
+            **{k: t[k] for k in ("ratio", "lr", "weight_decay", "mean", "std", "mean_relative_gap", "diverged")},
+        }
+        for t in m["transfer"].values()
+    ]
     job.table(transfer_table, pd.DataFrame(rows), [task_inputs[task]])
 
 # --- validation curves of the best settings -------------------------------------------------------
@@ -42,8 +57,11 @@ fig, axes = panels(len(tasks))
 for ax, (task, m) in zip(axes, tasks.items()):
     for label, history in m["curves"].items():
         h = pd.DataFrame(history)
-        style = dict(color=COLORS["adamw"]) if label.startswith("AdamW") else dict(
-            color=COLORS["lion"], linestyle="-" if "r = 1" not in label else ":")
+        style = (
+            dict(color=COLORS["adamw"])
+            if label.startswith("AdamW")
+            else dict(color=COLORS["lion"], linestyle="-" if "r = 1" not in label else ":")
+        )
         ax.plot(h["examples"], h["val_loss"], "o-", ms=3, label=label, **style)
     ax.set(xlabel="training examples", ylabel=f"validation loss ({m['unit']})", title=f"{task} (seed 0)")
     ax.legend(fontsize=7)
@@ -59,8 +77,15 @@ for row, (task, m) in zip(axes, tasks.items()):
         cells = grid[grid["optimizer"] == optimizer].pivot(index="weight_decay", columns="lr", values="final_val_loss")
         image = ax.imshow(cells.to_numpy(), cmap="viridis_r", vmin=vmin, vmax=vmax, aspect="auto", origin="lower")
         for (i, j), value in np.ndenumerate(cells.to_numpy()):
-            ax.text(j, i, "×" if not np.isfinite(value) else f"{value:.3f}", ha="center", va="center", fontsize=7,
-                    color="white" if np.isfinite(value) and value < (vmin + vmax) / 2 else "black")
+            ax.text(
+                j,
+                i,
+                "×" if not np.isfinite(value) else f"{value:.3f}",
+                ha="center",
+                va="center",
+                fontsize=7,
+                color="white" if np.isfinite(value) and value < (vmin + vmax) / 2 else "black",
+            )
         ax.set_xticks(range(cells.shape[1]), [f"{v:g}" for v in cells.columns])
         ax.set_yticks(range(cells.shape[0]), [f"{v:g}" for v in cells.index])
         ax.grid(False)
@@ -74,12 +99,22 @@ for ax, (task, m) in zip(axes, tasks.items()):
     tuned, brief = m["tuned_adamw"], m["brief_rule"]
     ratios = [t["ratio"] for t in m["transfer"].values()]
     ax.axhline(tuned["mean"], color=COLORS["adamw"], label="AdamW (lr*, λ*), mean")
-    ax.axhspan(tuned["mean"] - brief["tol"], tuned["mean"] + brief["tol"], color=COLORS["adamw"], alpha=0.15,
-               label="± tol (brief)")
+    ax.axhspan(
+        tuned["mean"] - brief["tol"],
+        tuned["mean"] + brief["tol"],
+        color=COLORS["adamw"],
+        alpha=0.15,
+        label="± tol (brief)",
+    )
     for t in m["transfer"].values():
         ax.plot([t["ratio"]] * len(t["values"]), t["values"], "o", color=COLORS["lion"], alpha=0.4, ms=4)
-    ax.plot(ratios, [t["mean"] for t in m["transfer"].values()], "s-", color=COLORS["lion"],
-            label="Lion at (lr*/r, λ*·r), mean and seeds")
+    ax.plot(
+        ratios,
+        [t["mean"] for t in m["transfer"].values()],
+        "s-",
+        color=COLORS["lion"],
+        label="Lion at (lr*/r, λ*·r), mean and seeds",
+    )
     log_axis(ax, ratios)
     ax.set(xlabel="r", ylabel=f"final validation loss ({m['unit']})", title=task)
     ax.legend(fontsize=7)
@@ -91,12 +126,18 @@ job.table(out.batch_sweep_table, table, [inp.batch_sweep])
 fig, axes = panels(2)
 for optimizer in ("adamw", "lion"):
     axes[0].plot(table["batch_size"], table[f"{optimizer}_loss"], "o-", color=COLORS[optimizer], label=optimizer)
-axes[0].set(xlabel="batch size", ylabel=f"best final validation loss ({sweep['unit']})",
-            title=f"{sweep['task']}, fixed budget of examples")
+axes[0].set(
+    xlabel="batch size",
+    ylabel=f"best final validation loss ({sweep['unit']})",
+    title=f"{sweep['task']}, fixed budget of examples",
+)
 axes[1].plot(table["batch_size"], table["delta"], "o-", color="k")
 axes[1].axhline(0, color="grey", lw=0.8)
-axes[1].set(xlabel="batch size", ylabel="Δ = AdamW − Lion (> 0: Lion better)",
-            title=f"Spearman ρ(B, Δ) = {sweep['spearman_batch_delta']:.2f}")
+axes[1].set(
+    xlabel="batch size",
+    ylabel="Δ = AdamW − Lion (> 0: Lion better)",
+    title=f"Spearman ρ(B, Δ) = {sweep['spearman_batch_delta']:.2f}",
+)
 for ax in axes:
     log_axis(ax, table["batch_size"])
 axes[0].legend()
@@ -111,8 +152,10 @@ fig, axes = panels(2)
 labels = [f"{o}\n{mode}" for o, mode in zip(ok["optimizer"], ok["mode"])]
 colors = [COLORS[o.lower()] for o in ok["optimizer"]]
 axes[0].bar(labels, ok["step_ms"], color=colors)
-axes[0].set(ylabel="median optimizer.step() time (ms)",
-            title=f"{steps['parameters'] / 1e6:.1f} M parameters, {steps['threads']} threads")
+axes[0].set(
+    ylabel="median optimizer.step() time (ms)",
+    title=f"{steps['parameters'] / 1e6:.1f} M parameters, {steps['threads']} threads",
+)
 axes[1].bar(labels, ok["state_mib"], color=colors)
 axes[1].set(ylabel="optimizer state (MiB)", title=f"state bytes Lion / AdamW = {steps['state_bytes_ratio']:.2f}")
 job.figure(out.step_time, fig, [inp.step_time])

@@ -5,6 +5,7 @@ per seed, the relative gap (Lion − AdamW)/AdamW of the final validation loss. 
 tests its t-interval over seeds. A diverged run (NaN, or a final loss above the initial one) counts
 with its initial loss when it is NaN, so it is always worse than a run that learned.
 """
+
 import math
 from pathlib import Path
 
@@ -18,8 +19,9 @@ inputs, ratios = snakemake.input, snakemake.params.ratios
 
 def runs(paths) -> pd.DataFrame:
     frame = pd.DataFrame([read_json(p) for p in paths]).drop(columns="provenance")
-    frame["value"] = [v if math.isfinite(v) else first for v, first in zip(frame["final_val_loss"],
-                                                                            frame["initial_val_loss"])]
+    frame["value"] = [
+        v if math.isfinite(v) else first for v, first in zip(frame["final_val_loss"], frame["initial_val_loss"])
+    ]
     return frame.sort_values("seed").reset_index(drop=True)
 
 
@@ -30,8 +32,14 @@ def history(metrics_path) -> list:
 def robustness(grid: pd.DataFrame) -> dict:
     """How much the final loss moves across the grid (the paper: Lion is less sensitive)."""
     ok = grid[~grid["diverged"]]["final_val_loss"]
-    return {"cells": len(grid), "diverged": int(grid["diverged"].sum()), "best": ok.min(),
-            "median": ok.median(), "worst": ok.max(), "spread": ok.max() - ok.min()}
+    return {
+        "cells": len(grid),
+        "diverged": int(grid["diverged"].sum()),
+        "best": ok.min(),
+        "median": ok.median(),
+        "worst": ok.max(),
+        "spread": ok.max() - ok.min(),
+    }
 
 
 tuned = read_json(inputs.tuned)["adamw"]
@@ -45,14 +53,27 @@ for r in ratios:
         raise ValueError(f"{key}: seeds {list(lion['seed'])} do not pair with AdamW's {list(adamw['seed'])}")
     gaps = (lion["value"].to_numpy() - a) / a
     transfer[f"r{r:g}"] = {
-        "ratio": r, "lr": float(lion["lr"][0]), "weight_decay": float(lion["weight_decay"][0]),
-        "values": lion["value"].tolist(), "mean": lion["value"].mean(), "std": lion["value"].std(ddof=1),
-        "diverged": int(lion["diverged"].sum()), "relative_gaps": gaps.tolist(), "mean_relative_gap": gaps.mean(),
+        "ratio": r,
+        "lr": float(lion["lr"][0]),
+        "weight_decay": float(lion["weight_decay"][0]),
+        "values": lion["value"].tolist(),
+        "mean": lion["value"].mean(),
+        "std": lion["value"].std(ddof=1),
+        "diverged": int(lion["diverged"].sum()),
+        "relative_gaps": gaps.tolist(),
+        "mean_relative_gap": gaps.mean(),
         "paths": list(inputs[key]),
     }
-    job.log.info("Lion r = %g (lr %.3g, λ %.3g): mean %.4f vs AdamW %.4f, gap %+.2f %%, %d diverged", r,
-                 transfer[f"r{r:g}"]["lr"], transfer[f"r{r:g}"]["weight_decay"], lion["value"].mean(), a.mean(),
-                 100 * gaps.mean(), lion["diverged"].sum())
+    job.log.info(
+        "Lion r = %g (lr %.3g, λ %.3g): mean %.4f vs AdamW %.4f, gap %+.2f %%, %d diverged",
+        r,
+        transfer[f"r{r:g}"]["lr"],
+        transfer[f"r{r:g}"]["weight_decay"],
+        lion["value"].mean(),
+        a.mean(),
+        100 * gaps.mean(),
+        lion["diverged"].sum(),
+    )
 
 # The brief's transfer rule: Lion's lr 3–10× smaller, so the candidates are r ∈ {3, 10}
 candidates = [f"r{r:g}" for r in ratios if 3 <= r <= 10]
@@ -67,33 +88,52 @@ second = transfer["r1"]["diverged"] > 0 or transfer["r1"]["mean"] > a.mean() + t
 grid = runs(list(inputs.grid_adamw) + list(inputs.grid_lion))
 task, unit = adamw["task"][0], adamw["unit"][0]
 steps, batch, params = int(adamw["steps"][0]), int(adamw["batch_size"][0]), int(adamw["parameters"][0])
-job.metrics(snakemake.output.metrics, {
-    "scale": f"CPU proxy: {params / 1e3:.0f}k-parameter model, {steps} steps of batch {batch}, "
-             f"{len(a)} seeds; val loss in {unit}",
-    "task": task, "unit": unit,
-    "tuned_adamw": tuned | {"values": a.tolist(), "mean": a.mean(), "std": adamw["value"].std(ddof=1)},
-    "adamw_lr_at_grid_edge": "lr" in tuned["at_grid_edge"],
-    "transfer": transfer,
-    "best_ratio": transfer[best]["ratio"],
-    "best_relative_gaps": transfer[best]["relative_gaps"],
-    "best_mean_relative_gap": transfer[best]["mean_relative_gap"],
-    "r1_relative_gaps": transfer["r1"]["relative_gaps"],
-    "r1_mean_relative_gap": transfer["r1"]["mean_relative_gap"],
-    "brief_rule": {"tol": tol, "pooled_std": pooled_std, "lion_best_mean": transfer[best]["mean"],
-                   "adamw_mean": a.mean(), "lion_within_tol": bool(first), "lion_r1_worse": bool(second)},
-    "grid": grid[["optimizer", "lr", "weight_decay", "final_val_loss", "diverged"]
-                 + [c for c in grid.columns if c == "val_accuracy"]].to_dict("records"),
-    "robustness": {o: robustness(grid[grid["optimizer"] == o]) for o in ("adamw", "lion")},
-    "curves": {
-        "AdamW (lr*, λ*)": history(inputs.adamw[0]),
-        f"Lion r = {transfer[best]['ratio']:g}": history(inputs[f"lion_{best}"][0]),
-        "Lion r = 1": history(inputs["lion_r1"][0]),
+job.metrics(
+    snakemake.output.metrics,
+    {
+        "scale": f"CPU proxy: {params / 1e3:.0f}k-parameter model, {steps} steps of batch {batch}, "
+        f"{len(a)} seeds; val loss in {unit}",
+        "task": task,
+        "unit": unit,
+        "tuned_adamw": tuned | {"values": a.tolist(), "mean": a.mean(), "std": adamw["value"].std(ddof=1)},
+        "adamw_lr_at_grid_edge": "lr" in tuned["at_grid_edge"],
+        "transfer": transfer,
+        "best_ratio": transfer[best]["ratio"],
+        "best_relative_gaps": transfer[best]["relative_gaps"],
+        "best_mean_relative_gap": transfer[best]["mean_relative_gap"],
+        "r1_relative_gaps": transfer["r1"]["relative_gaps"],
+        "r1_mean_relative_gap": transfer["r1"]["mean_relative_gap"],
+        "brief_rule": {
+            "tol": tol,
+            "pooled_std": pooled_std,
+            "lion_best_mean": transfer[best]["mean"],
+            "adamw_mean": a.mean(),
+            "lion_within_tol": bool(first),
+            "lion_r1_worse": bool(second),
+        },
+        "grid": grid[
+            ["optimizer", "lr", "weight_decay", "final_val_loss", "diverged"]
+            + [c for c in grid.columns if c == "val_accuracy"]
+        ].to_dict("records"),
+        "robustness": {o: robustness(grid[grid["optimizer"] == o]) for o in ("adamw", "lion")},
+        "curves": {
+            "AdamW (lr*, λ*)": history(inputs.adamw[0]),
+            f"Lion r = {transfer[best]['ratio']:g}": history(inputs[f"lion_{best}"][0]),
+            "Lion r = 1": history(inputs["lion_r1"][0]),
+        },
     },
-})
+)
 
 # the training runs' cost, in Snakemake's benchmark columns, for the report's runtime table
-paths = sorted({p for key in ["adamw", *(f"lion_r{r:g}" for r in ratios), "grid_adamw", "grid_lion"]
-                for p in inputs[key]})
+paths = sorted(
+    {p for key in ["adamw", *(f"lion_r{r:g}" for r in ratios), "grid_adamw", "grid_lion"] for p in inputs[key]}
+)
 write_runs_usage(snakemake.output.runs, paths)
-job.log.info("best transfer ratio r = %g: first part %s, second part %s (tol %.4g %s)",
-             transfer[best]["ratio"], first, second, tol, unit)
+job.log.info(
+    "best transfer ratio r = %g: first part %s, second part %s (tol %.4g %s)",
+    transfer[best]["ratio"],
+    first,
+    second,
+    tol,
+    unit,
+)

@@ -1,4 +1,5 @@
 """The task's data as tensors, once for every run: PTB sentences (word ids) or binarised MNIST images."""
+
 from pathlib import Path
 
 import torch

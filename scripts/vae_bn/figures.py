@@ -1,4 +1,5 @@
 """Tables and figures of VAE + BN: the KL and its floor over training, and the held-out metrics per arm."""
+
 from pathlib import Path
 
 import numpy as np
@@ -14,10 +15,21 @@ TITLES = {"ptb": "PTB text VAE", "mnist": "MNIST image VAE"}
 
 # --- the step benchmark as a table ------------------------------------------------------------------
 bench = read_json(inp.step_benchmark)
-job.table(out.step_table, pd.DataFrame([
-    {"loop": name, "step_s": bench[f"{name}_step_s"], "epoch_s": bench[f"{name}_epoch_s"],
-     "padded_tokens_ratio": bench[f"{name}_padded_tokens_ratio"]} for name in ("plain", "ours")
-]).assign(epoch_ratio=[np.nan, bench["epoch_ratio"]]), [inp.step_benchmark])
+job.table(
+    out.step_table,
+    pd.DataFrame(
+        [
+            {
+                "loop": name,
+                "step_s": bench[f"{name}_step_s"],
+                "epoch_s": bench[f"{name}_epoch_s"],
+                "padded_tokens_ratio": bench[f"{name}_padded_tokens_ratio"],
+            }
+            for name in ("plain", "ours")
+        ]
+    ).assign(epoch_ratio=[np.nan, bench["epoch_ratio"]]),
+    [inp.step_benchmark],
+)
 
 
 def seed0_steps(task: str) -> dict:
@@ -42,8 +54,11 @@ for ax, task in zip(axes[0], tasks):
             ax.axhline(nominal, color=color, lw=0.6, ls="--")
     ax.set_yscale("symlog", linthresh=0.1)
     ax.set_ylim(bottom=0)
-    ax.set(xlabel="training step", ylabel="batch KL, nats per example",
-           title=f"{TITLES.get(task, task)}: KL (20-step mean), exact floor (dotted), nominal (dashed)")
+    ax.set(
+        xlabel="training step",
+        ylabel="batch KL, nats per example",
+        title=f"{TITLES.get(task, task)}: KL (20-step mean), exact floor (dotted), nominal (dashed)",
+    )
     ax.title.set_fontsize(8)
     ax.legend(fontsize=6, ncol=2)
 job.figure(out.kl_bound, fig, list(inp.tasks))

@@ -7,6 +7,7 @@ one forward pass per batch; vectors are the raw pooled ones, before sentence-tra
 layer (T15). The pairs' gold scores, splits and subsets are stored beside the vectors so that
 evaluation jobs never reload the data.
 """
+
 import io
 
 import numpy as np
@@ -39,18 +40,25 @@ job.log.info("%s: %d pairs (%s, %s), %d target sentences", task, len(frame), sou
 # an entry with a `model` key (hub name or local folder): every pooling from one forward pass per batch,
 # raw pooled vectors; minilm likewise, before sentence-transformers' Normalize (T15); glove, use: their own
 try:
-    vectors, name = encoders.encode_for_whitening(encoder, spec, sentences, poolings, p["batch_size"],
-                                                  p["max_length"], network=p["network"], threads=job.threads)
+    vectors, name = encoders.encode_for_whitening(
+        encoder, spec, sentences, poolings, p["batch_size"], p["max_length"], network=p["network"], threads=job.threads
+    )
 except ValueError as error:
     raise SystemExit(str(error))
 
 
 def write(tmp):
     buffer = io.BytesIO()
-    np.savez(buffer, **{f"x_{pooling}": vectors[pooling] for pooling in poolings},
-             score=frame["score"].to_numpy(np.float64), split=frame["split"].to_numpy(str),
-             subset=frame["subset"].to_numpy(str), source=np.array(source), coverage=np.array(coverage),
-             model=np.array(name))
+    np.savez(
+        buffer,
+        **{f"x_{pooling}": vectors[pooling] for pooling in poolings},
+        score=frame["score"].to_numpy(np.float64),
+        split=frame["split"].to_numpy(str),
+        subset=frame["subset"].to_numpy(str),
+        source=np.array(source),
+        coverage=np.array(coverage),
+        model=np.array(name),
+    )
     tmp.write_bytes(buffer.getvalue())
 
 

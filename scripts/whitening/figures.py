@@ -1,4 +1,5 @@
 """Tables and figures of BERT-whitening with β, γ, from the metrics files only."""
+
 import textwrap
 
 import numpy as np
@@ -13,14 +14,19 @@ summary, grid = read_json(inp.summary), read_json(inp.grid)
 cells = pd.DataFrame(grid["cells"])
 rows = pd.DataFrame(grid["rows"])
 # the figures show target statistics; other fitting corpora (whitening.fit) are in the tables
-task_cells = cells[(cells["group"] == "task") & (cells["fit"] == "target")].merge(rows, on=["encoder", "pooling", "task"])
+task_cells = cells[(cells["group"] == "task") & (cells["fit"] == "target")].merge(
+    rows, on=["encoder", "pooling", "task"]
+)
 row_names = list(dict.fromkeys(f"{e}/{p}" for e, p in zip(rows["encoder"], rows["pooling"])))
 tasks = list(dict.fromkeys(rows["task"]))
 task_cells["row"] = task_cells["encoder"] + "/" + task_cells["pooling"]
 
 # --- tables ---------------------------------------------------------------------------------------
-job.table(out.scores_table, cells[["encoder", "pooling", "task", "fit", "beta", "gamma", "k", "group", "n_pairs",
-                                   "spearman"]], [inp.grid])
+job.table(
+    out.scores_table,
+    cells[["encoder", "pooling", "task", "fit", "beta", "gamma", "k", "group", "n_pairs", "spearman"]],
+    [inp.grid],
+)
 abc = pd.DataFrame(summary["abc"]).assign(fit="target")
 job.table(out.abc_csv, pd.concat([abc, pd.DataFrame(summary["abc_other_fits"])], ignore_index=True), [inp.summary])
 tuning = pd.DataFrame([{"row": name, **t} for name, t in summary["c1_7"]["rows"].items()])
@@ -30,12 +36,18 @@ job.table(out.tuning_table, tuning, [inp.summary])
 # one colour scale per row (rows differ by tens of points; tasks within a row are comparable) ----------
 betas, gammas = sorted(task_cells["beta"].unique()), sorted(task_cells["gamma"].unique())
 n_rows = len(row_names)
-row_tasks = {name: [t for t in tasks if ((task_cells["row"] == name) & (task_cells["task"] == t)).any()]
-             for name in row_names}
+row_tasks = {
+    name: [t for t in tasks if ((task_cells["row"] == name) & (task_cells["task"] == t)).any()] for name in row_names
+}
 n_cols = max(len(t) for t in row_tasks.values())
 side = 0.55 + 0.42 * max(len(betas), len(gammas))
-fig, axes = plt.subplots(n_rows, n_cols + 1, figsize=(side * n_cols + 0.7, side * n_rows + 0.7), squeeze=False,
-                         gridspec_kw={"width_ratios": [1] * n_cols + [0.06]})
+fig, axes = plt.subplots(
+    n_rows,
+    n_cols + 1,
+    figsize=(side * n_cols + 0.7, side * n_rows + 0.7),
+    squeeze=False,
+    gridspec_kw={"width_ratios": [1] * n_cols + [0.06]},
+)
 annotate = 8 if max(len(betas), len(gammas)) <= 5 else 6
 for i, name in enumerate(row_names):
     parts = {}
@@ -59,8 +71,15 @@ for i, name in enumerate(row_names):
         middle = (vmin + vmax) / 2
         for (gi, bi), value in np.ndenumerate(grid_values):
             if np.isfinite(value):
-                ax.text(bi, gi, f"{value:.1f}", ha="center", va="center", fontsize=annotate,
-                        color="k" if value > middle else "w")
+                ax.text(
+                    bi,
+                    gi,
+                    f"{value:.1f}",
+                    ha="center",
+                    va="center",
+                    fontsize=annotate,
+                    color="k" if value > middle else "w",
+                )
         ax.set_xticks(range(len(betas)), [f"{b:g}" for b in betas], fontsize=7)
         ax.set_yticks(range(len(gammas)), [f"{g:g}" for g in gammas], fontsize=7)
         ax.set_title(f"{task}, k0={k}", fontsize=8)
@@ -71,9 +90,11 @@ for i, name in enumerate(row_names):
         fig.colorbar(image, cax=axes[i, n_cols]).ax.tick_params(labelsize=7)
     else:
         axes[i, n_cols].axis("off")
-fig.suptitle(f"Spearman × 100 over (β, γ) at the reduced k0, task score, target statistics\none colour scale "
-             f"per row; k = d and the k sweep: k_curves.png, scores.csv\n{textwrap.fill(summary['scale'], 70)}",
-             fontsize=8)
+fig.suptitle(
+    f"Spearman × 100 over (β, γ) at the reduced k0, task score, target statistics\none colour scale "
+    f"per row; k = d and the k sweep: k_curves.png, scores.csv\n{textwrap.fill(summary['scale'], 70)}",
+    fontsize=8,
+)
 fig.tight_layout()
 job.figure(out.heatmaps, fig, [inp.grid])
 plt.close(fig)

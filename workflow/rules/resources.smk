@@ -4,14 +4,14 @@
 rule acquire_resource:
     output:
         f"{RES}/{{resource}}/MANIFEST.json",
-    params:
-        # what the resource is (its checksums), not where it comes from: a new source reruns nothing
-        files=lambda wc: RESOURCES[wc.resource]["files"],
     log:
         f"{RES}/logs/{{resource}}.log",
     wildcard_constraints:
         resource="|".join(RESOURCES),
     conda:
         "../../envs/pipeline.yaml"
+    params:
+        # what the resource is (its checksums), not where it comes from: a new source reruns nothing
+        files=lambda wc: RESOURCES[wc.resource]["files"],
     script:
         "../../scripts/common/acquire_resource.py"

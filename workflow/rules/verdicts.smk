@@ -8,14 +8,14 @@ rule article_verdicts:
         metrics=lambda wc: claim_metrics(wc.article),
     output:
         f"{R}/{{article}}/verdicts.csv",
-    params:
-        claims=lambda wc: article_claims(wc.article),
     log:
         f"{W}/{{article}}/logs/verdicts.log",
     wildcard_constraints:
         article="|".join(ARTICLES),
     conda:
         "../../envs/pipeline.yaml"
+    params:
+        claims=lambda wc: article_claims(wc.article),
     script:
         "../../scripts/common/verdicts.py"
 
@@ -29,15 +29,15 @@ rule article_report:
         sections=lambda wc: ARTICLE_REPORT_SECTIONS.get(wc.article, []),
     output:
         f"{R}/{{article}}/REPORT.md",
-    params:
-        registry=lambda wc: {key: CLAIMS[wc.article][key] for key in ("title", "archives")},
-        tier=config["tier"],
     log:
         f"{W}/{{article}}/logs/report.log",
     wildcard_constraints:
         article="|".join(ARTICLES),
     conda:
         "../../envs/pipeline.yaml"
+    params:
+        registry=lambda wc: {key: CLAIMS[wc.article][key] for key in ("title", "archives")},
+        tier=config["tier"],
     script:
         "../../scripts/common/article_report.py"
 
@@ -65,13 +65,13 @@ rule report_index:
         benchmarks=[b for a in ENABLED for b in ARTICLE_BENCHMARKS[a]],
     output:
         f"{R}/REPORT.md",
-    params:
-        built={a: enabled(a) for a in ARTICLES},
-        tier=config["tier"],
-        results_dir=lambda wc, output: os.path.dirname(output[0]),
     log:
         f"{W}/logs/report.log",
     conda:
         "../../envs/pipeline.yaml"
+    params:
+        built={a: enabled(a) for a in ARTICLES},
+        tier=config["tier"],
+        results_dir=lambda wc, output: os.path.dirname(output[0]),
     script:
         "../../scripts/common/report.py"

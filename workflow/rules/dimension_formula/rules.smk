@@ -35,17 +35,17 @@ rule dimension_formula:
 rule dimension_formula_entropy:
     output:
         f"{DF_OUT}/metrics/entropy.json",
-    params:
-        **DF["entropy"],
     log:
         f"{W}/dimension_formula/logs/entropy.log",
     benchmark:
         benchmark("dimension_formula", "entropy")
+    conda:
+        "../../../envs/pipeline.yaml"
     resources:
         mem_mb=1000,
         runtime=5,
-    conda:
-        "../../../envs/pipeline.yaml"
+    params:
+        **DF["entropy"],
     script:
         "../../../scripts/dimension_formula/entropy.py"
 
@@ -53,21 +53,21 @@ rule dimension_formula_entropy:
 rule dimension_formula_capacity:
     output:
         f"{W}/dimension_formula/capacity/N{{N}}_seed{{seed}}.json",
-    params:
-        **{k: v for k, v in DF_CAPACITY.items() if k not in ("vocab_sizes", "seeds", "threads")},
     log:
         f"{W}/dimension_formula/logs/capacity_N{{N}}_seed{{seed}}.log",
     benchmark:
         benchmark("dimension_formula", "capacity_N{N}_seed{seed}")
-    threads: DF_CAPACITY["threads"]
     wildcard_constraints:
         N=r"\d+",
         seed=r"\d+",
+    conda:
+        "../../../envs/pipeline.yaml"
+    threads: DF_CAPACITY["threads"]
     resources:
         mem_mb=lambda wc: 1000 + int(wc.N) ** 2 * 4 * 8 // 2**20,
         runtime=30,
-    conda:
-        "../../../envs/pipeline.yaml"
+    params:
+        **{k: v for k, v in DF_CAPACITY.items() if k not in ("vocab_sizes", "seeds", "threads")},
     script:
         "../../../scripts/dimension_formula/capacity.py"
 
@@ -81,14 +81,14 @@ rule dimension_formula_capacity_summary:
         ),
     output:
         f"{DF_OUT}/metrics/capacity.json",
-    params:
-        article_constant=8.33,
     log:
         f"{W}/dimension_formula/logs/capacity_summary.log",
     benchmark:
         benchmark("dimension_formula", "capacity_summary")
     conda:
         "../../../envs/pipeline.yaml"
+    params:
+        article_constant=8.33,
     script:
         "../../../scripts/dimension_formula/capacity_summary.py"
 
@@ -99,19 +99,19 @@ rule dimension_formula_cooccurrence:
         ptb=resource("ptb"),
     output:
         f"{W}/dimension_formula/cooccurrence/N{{N}}.pt",
-    params:
-        window=DF_WORDVEC["window"],
     log:
         f"{W}/dimension_formula/logs/cooccurrence_N{{N}}.log",
     benchmark:
         benchmark("dimension_formula", "cooccurrence_N{N}")
     wildcard_constraints:
         N=r"\d+",
+    conda:
+        "../../../envs/pipeline.yaml"
     resources:
         mem_mb=lambda wc: 1500 + int(wc.N) ** 2 * 4 * 3 // 2**20,
         runtime=10,
-    conda:
-        "../../../envs/pipeline.yaml"
+    params:
+        window=DF_WORDVEC["window"],
     script:
         "../../../scripts/dimension_formula/cooccurrence.py"
 
@@ -122,21 +122,25 @@ rule dimension_formula_wordvec:
         similarity=resource("word_similarity"),
     output:
         f"{W}/dimension_formula/wordvec/N{{N}}_dim{{dim}}.json",
-    params:
-        **{k: v for k, v in DF_WORDVEC.items() if k not in ("vocab_sizes", "dims", "threads", "saturation_tol", "window")},
     log:
         f"{W}/dimension_formula/logs/wordvec_N{{N}}_dim{{dim}}.log",
     benchmark:
         benchmark("dimension_formula", "wordvec_N{N}_dim{dim}")
-    threads: DF_WORDVEC["threads"]
-    resources:
-        mem_mb=lambda wc: 1500 + int(wc.N) ** 2 * 4 * 6 // 2**20,
-        runtime=30,
     wildcard_constraints:
         N=r"\d+",
         dim=r"\d+",
     conda:
         "../../../envs/pipeline.yaml"
+    threads: DF_WORDVEC["threads"]
+    resources:
+        mem_mb=lambda wc: 1500 + int(wc.N) ** 2 * 4 * 6 // 2**20,
+        runtime=30,
+    params:
+        **{
+            k: v
+            for k, v in DF_WORDVEC.items()
+            if k not in ("vocab_sizes", "dims", "threads", "saturation_tol", "window")
+        },
     script:
         "../../../scripts/dimension_formula/wordvec.py"
 
@@ -150,15 +154,15 @@ rule dimension_formula_wordvec_summary:
         ),
     output:
         f"{DF_OUT}/metrics/wordvec.json",
-    params:
-        saturation_tol=DF_WORDVEC["saturation_tol"],
-        article_constant=8.33,
     log:
         f"{W}/dimension_formula/logs/wordvec_summary.log",
     benchmark:
         benchmark("dimension_formula", "wordvec_summary")
     conda:
         "../../../envs/pipeline.yaml"
+    params:
+        saturation_tol=DF_WORDVEC["saturation_tol"],
+        article_constant=8.33,
     script:
         "../../../scripts/dimension_formula/wordvec_summary.py"
 

@@ -36,19 +36,19 @@ rule jl_lemma_simulation:
     """The three cheap simulations, one job each: lemmas, lsh, rsvd."""
     output:
         f"{JL_OUT}/metrics/{{part}}.json",
-    params:
-        settings=lambda wc: JL[wc.part],
     log:
         f"{W}/jl_lemma/logs/{{part}}.log",
     benchmark:
         benchmark("jl_lemma", "{part}")
     wildcard_constraints:
         part="lemmas|lsh|rsvd",
+    conda:
+        "../../../envs/pipeline.yaml"
     resources:
         mem_mb=2000,
         runtime=10,
-    conda:
-        "../../../envs/pipeline.yaml"
+    params:
+        settings=lambda wc: JL[wc.part],
     script:
         "../../../scripts/jl_lemma/{wildcards.part}.py"
 
@@ -56,21 +56,21 @@ rule jl_lemma_simulation:
 rule jl_lemma_projection:
     output:
         f"{W}/jl_lemma/projection/N{{N}}_eps{{eps}}.json",
-    params:
-        **{k: v for k, v in JL["projection"].items() if k not in ("vocab_sizes", "epsilons", "threads")},
     log:
         f"{W}/jl_lemma/logs/projection_N{{N}}_eps{{eps}}.log",
     benchmark:
         benchmark("jl_lemma", "projection_N{N}_eps{eps}")
-    threads: JL["projection"]["threads"]
     wildcard_constraints:
         N=r"\d+",
         eps=r"0\.\d+",
+    conda:
+        "../../../envs/pipeline.yaml"
+    threads: JL["projection"]["threads"]
     resources:
         mem_mb=lambda wc: 1000 + int(wc.N) ** 2 * 8 * 6 // 2**20,
         runtime=30,
-    conda:
-        "../../../envs/pipeline.yaml"
+    params:
+        **{k: v for k, v in JL["projection"].items() if k not in ("vocab_sizes", "epsilons", "threads")},
     script:
         "../../../scripts/jl_lemma/projection.py"
 

@@ -2,11 +2,12 @@
 import json
 
 
-
 def lion_run(task, optimizer, lr, weight_decay, batch, examples, seed) -> str:
     """The metrics file of one training run; its history.csv sits beside it."""
-    return (f"{W}/lion/runs/{task}/{optimizer}_lr{num(lr)}_wd{num(weight_decay)}"
-            f"_b{batch}_n{examples}_s{seed}/metrics.json")
+    return (
+        f"{W}/lion/runs/{task}/{optimizer}_lr{num(lr)}_wd{num(weight_decay)}"
+        f"_b{batch}_n{examples}_s{seed}/metrics.json"
+    )
 
 
 def lion_grid_runs(task, optimizer) -> list:
@@ -14,8 +15,11 @@ def lion_grid_runs(task, optimizer) -> list:
     so that the tuned AdamW cell is also the transfer's first AdamW run."""
     t = config["lion"]["tasks"][task]
     grid, seed = t["grid"][optimizer], config["lion"]["transfer"]["seeds"][0]
-    return [lion_run(task, optimizer, lr, wd, t["batch_size"], t["budget_examples"], seed)
-            for lr in grid["lr"] for wd in grid["weight_decay"]]
+    return [
+        lion_run(task, optimizer, lr, wd, t["batch_size"], t["budget_examples"], seed)
+        for lr in grid["lr"]
+        for wd in grid["weight_decay"]
+    ]
 
 
 def lion_tuned(task) -> dict:
@@ -31,8 +35,7 @@ def lion_transfer_runs(wildcards) -> dict:
     batch, examples, seeds = t["batch_size"], t["budget_examples"], lion["transfer"]["seeds"]
     runs = {"adamw": [lion_run(wildcards.task, "adamw", lr, wd, batch, examples, s) for s in seeds]}
     for r in lion["transfer"]["ratios"]:
-        runs[f"lion_r{num(r)}"] = [lion_run(wildcards.task, "lion", lr / r, wd * r, batch, examples, s)
-                                   for s in seeds]
+        runs[f"lion_r{num(r)}"] = [lion_run(wildcards.task, "lion", lr / r, wd * r, batch, examples, s) for s in seeds]
     runs["histories"] = [path.replace("metrics.json", "history.csv") for paths in runs.values() for path in paths]
     return runs
 
@@ -44,7 +47,19 @@ def lion_batch_sweep_runs(wildcards) -> dict:
     sweep = config["lion"]["batch_sweep"]
     task = sweep["task"]
     tuned, b = lion_tuned(task), config["lion"]["tasks"][task]["batch_size"]
-    return {o: [lion_run(task, o, float(f"{tuned[o]['lr'] * (B / b) ** 0.5 * f:.4g}"), tuned[o]["weight_decay"], B,
-                         sweep["budget_examples"], sweep["seed"])
-                for B in sweep["batch_sizes"] for f in sweep["lr_factors"]]
-            for o in ("adamw", "lion")}
+    return {
+        o: [
+            lion_run(
+                task,
+                o,
+                float(f"{tuned[o]['lr'] * (B / b) ** 0.5 * f:.4g}"),
+                tuned[o]["weight_decay"],
+                B,
+                sweep["budget_examples"],
+                sweep["seed"],
+            )
+            for B in sweep["batch_sizes"]
+            for f in sweep["lr_factors"]
+        ]
+        for o in ("adamw", "lion")
+    }

@@ -64,13 +64,8 @@ rule lion_train:
     output:
         metrics=f"{W}/lion/runs/{{task}}/{{optimizer}}_lr{{lr}}_wd{{wd}}_b{{batch}}_n{{examples}}_s{{seed}}/metrics.json",
         history=f"{W}/lion/runs/{{task}}/{{optimizer}}_lr{{lr}}_wd{{wd}}_b{{batch}}_n{{examples}}_s{{seed}}/history.csv",
-    params:
-        model=lambda wc: LION["tasks"][wc.task]["model"],
-        optimizer=lambda wc: LION["optimizers"][wc.optimizer],
-        schedule=LION["schedule"],
     log:
         f"{W}/lion/logs/runs/{{task}}/{{optimizer}}_lr{{lr}}_wd{{wd}}_b{{batch}}_n{{examples}}_s{{seed}}.log",
-    threads: LION["threads"]
     wildcard_constraints:
         task="ptb_char|mnist",
         optimizer="adamw|lion",
@@ -79,11 +74,16 @@ rule lion_train:
         batch=r"\d+",
         examples=r"\d+",
         seed=r"\d+",
+    conda:
+        "../../../envs/pipeline.yaml"
+    threads: LION["threads"]
     resources:
         mem_mb=2000,
         runtime=30,
-    conda:
-        "../../../envs/pipeline.yaml"
+    params:
+        model=lambda wc: LION["tasks"][wc.task]["model"],
+        optimizer=lambda wc: LION["optimizers"][wc.optimizer],
+        schedule=LION["schedule"],
     script:
         "../../../scripts/lion/train.py"
 
@@ -117,8 +117,6 @@ rule lion_task_summary:
     output:
         metrics=f"{LION_OUT}/metrics/{{task}}.json",
         runs=f"{LION_OUT}/benchmarks/runs_{{task}}.tsv",
-    params:
-        ratios=LION["transfer"]["ratios"],
     log:
         f"{W}/lion/logs/summary_{{task}}.log",
     benchmark:
@@ -127,6 +125,8 @@ rule lion_task_summary:
         task="ptb_char|mnist",
     conda:
         "../../../envs/pipeline.yaml"
+    params:
+        ratios=LION["transfer"]["ratios"],
     script:
         "../../../scripts/lion/task_summary.py"
 
@@ -139,14 +139,14 @@ rule lion_batch_sweep_summary:
     output:
         metrics=f"{LION_OUT}/metrics/batch_sweep.json",
         runs=f"{LION_OUT}/benchmarks/runs_batch_sweep.tsv",
-    params:
-        settings=LION_SWEEP,
     log:
         f"{W}/lion/logs/batch_sweep_summary.log",
     benchmark:
         benchmark("lion", "batch_sweep_summary")
     conda:
         "../../../envs/pipeline.yaml"
+    params:
+        settings=LION_SWEEP,
     script:
         "../../../scripts/lion/batch_sweep_summary.py"
 
@@ -155,15 +155,15 @@ rule lion_exact:
     """C2.1–C2.3 measured on a small MLP: state tensors, SIGNUM's trajectory, Adam's first step."""
     output:
         f"{LION_OUT}/metrics/exact.json",
-    params:
-        settings=LION["exact"],
-        optimizers=LION["optimizers"],
     log:
         f"{W}/lion/logs/exact.log",
     benchmark:
         benchmark("lion", "exact")
     conda:
         "../../../envs/pipeline.yaml"
+    params:
+        settings=LION["exact"],
+        optimizers=LION["optimizers"],
     script:
         "../../../scripts/lion/exact.py"
 
@@ -174,18 +174,18 @@ rule lion_step_benchmark:
         "bench/lion_step.py",
     output:
         f"{LION_OUT}/metrics/step_time.json",
-    params:
-        settings=LION["step_benchmark"],
     log:
         f"{W}/lion/logs/step_benchmark.log",
     benchmark:
         benchmark("lion", "step_benchmark")
+    conda:
+        "../../../envs/pipeline.yaml"
     threads: LION["step_benchmark"]["threads"]
     resources:
         mem_mb=3000,
         runtime=20,
-    conda:
-        "../../../envs/pipeline.yaml"
+    params:
+        settings=LION["step_benchmark"],
     script:
         "../../../scripts/lion/step_benchmark.py"
 
@@ -208,13 +208,13 @@ rule lion_figures:
         transfer=figure(f"{LION_OUT}/figures/transfer.png", "transfer.rst", "lion"),
         batch_gap=figure(f"{LION_OUT}/figures/batch_gap.png", "batch_gap.rst", "lion"),
         step_time=figure(f"{LION_OUT}/figures/step_time.png", "step_time.rst", "lion"),
-    params:
-        tasks=LION_TASKS,
     log:
         f"{W}/lion/logs/figures.log",
     benchmark:
         benchmark("lion", "figures")
     conda:
         "../../../envs/pipeline.yaml"
+    params:
+        tasks=LION_TASKS,
     script:
         "../../../scripts/lion/figures.py"

@@ -11,7 +11,8 @@ def vae_bn_runs(task) -> list:
     compared = {roles["vanilla"], *roles["bn"].values(), *roles["bn_vs_ln"].values()}
     short = sorted(arm for arm in compared if t["seeds"].get(arm, 0) < 2)
     if short:
-        raise WorkflowError(f"config vae_bn.tasks.{task}.seeds: the arms the claims compare (vae_bn.roles) need "
-                            f"≥ 2 seeds each (3 by the brief); too few for {short}")
-    return [f"{W}/vae_bn/runs/{task}/{arm}_s{seed}/metrics.json"
-            for arm, n in t["seeds"].items() for seed in range(n)]
+        raise WorkflowError(
+            f"config vae_bn.tasks.{task}.seeds: the arms the claims compare (vae_bn.roles) need "
+            f"≥ 2 seeds each (3 by the brief); too few for {short}"
+        )
+    return [f"{W}/vae_bn/runs/{task}/{arm}_s{seed}/metrics.json" for arm, n in t["seeds"].items() for seed in range(n)]

@@ -40,8 +40,6 @@ rule vae_bn_data:
         lambda wc: resource({"ptb": "ptb", "mnist": "mnist"}[wc.task]),
     output:
         f"{W}/vae_bn/data/{{task}}.pt",
-    params:
-        settings=lambda wc: VAE["tasks"][wc.task]["data"],
     log:
         f"{W}/vae_bn/logs/data_{{task}}.log",
     benchmark:
@@ -50,6 +48,8 @@ rule vae_bn_data:
         task="ptb|mnist",
     conda:
         "../../../envs/pipeline.yaml"
+    params:
+        settings=lambda wc: VAE["tasks"][wc.task]["data"],
     script:
         "../../../scripts/vae_bn/data.py"
 
@@ -62,21 +62,21 @@ rule vae_bn_train:
         metrics=f"{W}/vae_bn/runs/{{task}}/{{arm}}_s{{seed}}/metrics.json",
         steps=f"{W}/vae_bn/runs/{{task}}/{{arm}}_s{{seed}}/steps.csv",
         epochs=f"{W}/vae_bn/runs/{{task}}/{{arm}}_s{{seed}}/epochs.csv",
-    params:
-        arm=lambda wc: VAE["arms"][wc.arm],
-        task=lambda wc: {key: VAE["tasks"][wc.task][key] for key in ("model", "train", "eval")},
     log:
         f"{W}/vae_bn/logs/runs/{{task}}/{{arm}}_s{{seed}}.log",
-    threads: VAE["threads"]
     wildcard_constraints:
         task="ptb|mnist",
         arm=r"[a-z]+[0-9.]*",
         seed=r"\d+",
+    conda:
+        "../../../envs/pipeline.yaml"
+    threads: VAE["threads"]
     resources:
         mem_mb=3000,
         runtime=30,
-    conda:
-        "../../../envs/pipeline.yaml"
+    params:
+        arm=lambda wc: VAE["arms"][wc.arm],
+        task=lambda wc: {key: VAE["tasks"][wc.task][key] for key in ("model", "train", "eval")},
     script:
         "../../../scripts/vae_bn/train.py"
 
@@ -90,9 +90,6 @@ rule vae_bn_summary:
         runs_table=f"{VAE_OUT}/tables/runs_{{task}}.csv",
         arms_table=f"{VAE_OUT}/tables/arms_{{task}}.csv",
         usage=f"{VAE_OUT}/benchmarks/runs_{{task}}.tsv",
-    params:
-        roles=VAE["roles"],
-        settings=lambda wc: VAE["tasks"][wc.task],
     log:
         f"{W}/vae_bn/logs/summary_{{task}}.log",
     benchmark:
@@ -101,6 +98,9 @@ rule vae_bn_summary:
         task="ptb|mnist",
     conda:
         "../../../envs/pipeline.yaml"
+    params:
+        roles=VAE["roles"],
+        settings=lambda wc: VAE["tasks"][wc.task],
     script:
         "../../../scripts/vae_bn/summary.py"
 
@@ -111,18 +111,18 @@ rule vae_bn_step_benchmark:
         "bench/vae_step.py",
     output:
         f"{VAE_OUT}/metrics/step_benchmark.json",
-    params:
-        settings=VAE["step_benchmark"],
     log:
         f"{W}/vae_bn/logs/step_benchmark.log",
     benchmark:
         benchmark("vae_bn", "step_benchmark")
+    conda:
+        "../../../envs/pipeline.yaml"
     threads: VAE["step_benchmark"]["threads"]
     resources:
         mem_mb=3000,
         runtime=20,
-    conda:
-        "../../../envs/pipeline.yaml"
+    params:
+        settings=VAE["step_benchmark"],
     script:
         "../../../scripts/vae_bn/step_benchmark.py"
 
@@ -137,14 +137,14 @@ rule vae_bn_figures:
         step_table=f"{VAE_OUT}/tables/step_benchmark.csv",
         kl_bound=figure(f"{VAE_OUT}/figures/kl_bound.png", "kl_bound.rst", "vae_bn"),
         arms=figure(f"{VAE_OUT}/figures/arms.png", "arms.rst", "vae_bn"),
-    params:
-        tasks=VAE_TASKS,
-        roles=VAE["roles"],
     log:
         f"{W}/vae_bn/logs/figures.log",
     benchmark:
         benchmark("vae_bn", "figures")
     conda:
         "../../../envs/pipeline.yaml"
+    params:
+        tasks=VAE_TASKS,
+        roles=VAE["roles"],
     script:
         "../../../scripts/vae_bn/figures.py"

@@ -54,14 +54,14 @@ rule whitening_random_bert:
     locally: the smoke tier's stand-in for bert-base-uncased, semantically meaningless."""
     output:
         directory(f"{W}/whitening/models/{{encoder}}"),
-    params:
-        settings=lambda wc: WHITENING["encoders"][wc.encoder]["random_bert"],
     log:
         f"{W}/whitening/logs/random_bert_{{encoder}}.log",
     wildcard_constraints:
         encoder=WHITENING_ENCODER_NAMES,
     conda:
         "../../../envs/pipeline.yaml"
+    params:
+        settings=lambda wc: WHITENING["encoders"][wc.encoder]["random_bert"],
     script:
         "../../../scripts/whitening/random_bert.py"
 
@@ -73,6 +73,20 @@ rule whitening_encode:
         unpack(lambda wc: whitening_model_input(wc.encoder)),
     output:
         f"{W}/whitening/embeddings/{{encoder}}/{{task}}.npz",
+    log:
+        f"{W}/whitening/logs/encode_{{encoder}}_{{task}}.log",
+    benchmark:
+        benchmark("whitening", "encode_{encoder}_{task}")
+    wildcard_constraints:
+        encoder=WHITENING_ENCODER_NAMES,
+        task=r"[a-z0-9-]+",
+    conda:
+        "../../../envs/pipeline.yaml"
+    threads: WHITENING["threads"]
+    resources:
+        # a `model` entry may be BERT-large (1.3 GB of float32 weights plus activations)
+        mem_mb=lambda wc: 6000 if WHITENING["encoders"][wc.encoder].get("model") else 3000,
+        runtime=lambda wc: 120 if WHITENING["encoders"][wc.encoder].get("model") else 20,
     params:
         spec=lambda wc: whitening_loader(wc.encoder),
         mirror=config["mirrors"]["sts"],
@@ -80,20 +94,6 @@ rule whitening_encode:
         max_pairs=WHITENING["max_pairs"],
         batch_size=WHITENING["batch_size"],
         max_length=WHITENING["max_length"],
-    log:
-        f"{W}/whitening/logs/encode_{{encoder}}_{{task}}.log",
-    benchmark:
-        benchmark("whitening", "encode_{encoder}_{task}")
-    threads: WHITENING["threads"]
-    wildcard_constraints:
-        encoder=WHITENING_ENCODER_NAMES,
-        task=r"[a-z0-9-]+",
-    resources:
-        # a `model` entry may be BERT-large (1.3 GB of float32 weights plus activations)
-        mem_mb=lambda wc: 6000 if WHITENING["encoders"][wc.encoder].get("model") else 3000,
-        runtime=lambda wc: 120 if WHITENING["encoders"][wc.encoder].get("model") else 20,
-    conda:
-        "../../../envs/pipeline.yaml"
     script:
         "../../../scripts/whitening/encode.py"
 
@@ -108,6 +108,17 @@ rule whitening_evaluate:
     output:
         scores=f"{W}/whitening/scores/{{encoder}}/{{pooling}}/{{task}}.csv",
         checks=f"{W}/whitening/scores/{{encoder}}/{{pooling}}/{{task}}.json",
+    log:
+        f"{W}/whitening/logs/evaluate_{{encoder}}_{{pooling}}_{{task}}.log",
+    benchmark:
+        benchmark("whitening", "evaluate_{encoder}_{pooling}_{task}")
+    wildcard_constraints:
+        encoder=WHITENING_ENCODER_NAMES,
+        pooling="cls|last-avg|first-last-avg|avg|use",
+        task=r"[a-z0-9-]+",
+    conda:
+        "../../../envs/pipeline.yaml"
+    threads: 1
     params:
         betas=WHITENING["betas"],
         gammas=WHITENING["gammas"],
@@ -115,17 +126,6 @@ rule whitening_evaluate:
         tune=lambda wc: WHITENING["tune"] if wc.task == WHITENING["tune"]["task"] else None,
         fit=WHITENING["fit"],
         eig_floor=WHITENING["eig_floor"],
-    log:
-        f"{W}/whitening/logs/evaluate_{{encoder}}_{{pooling}}_{{task}}.log",
-    benchmark:
-        benchmark("whitening", "evaluate_{encoder}_{pooling}_{task}")
-    threads: 1
-    wildcard_constraints:
-        encoder=WHITENING_ENCODER_NAMES,
-        pooling="cls|last-avg|first-last-avg|avg|use",
-        task=r"[a-z0-9-]+",
-    conda:
-        "../../../envs/pipeline.yaml"
     script:
         "../../../scripts/whitening/evaluate.py"
 
@@ -138,16 +138,16 @@ rule whitening_summary:
     output:
         summary=f"{WHITENING_OUT}/metrics/summary.json",
         grid=f"{WHITENING_OUT}/metrics/grid.json",
-    params:
-        rows=WHITENING_ROWS,
-        encoders=WHITENING["encoders"],
-        tune=WHITENING["tune"],
     log:
         f"{W}/whitening/logs/summary.log",
     benchmark:
         benchmark("whitening", "summary")
     conda:
         "../../../envs/pipeline.yaml"
+    params:
+        rows=WHITENING_ROWS,
+        encoders=WHITENING["encoders"],
+        tune=WHITENING["tune"],
     script:
         "../../../scripts/whitening/summary.py"
 
@@ -181,20 +181,20 @@ rule whitening_throughput:
         "bench/encode_throughput.py",
     output:
         f"{WHITENING_OUT}/metrics/throughput.json",
+    log:
+        f"{W}/whitening/logs/throughput.log",
+    benchmark:
+        benchmark("whitening", "throughput")
+    conda:
+        "../../../envs/pipeline.yaml"
+    threads: WHITENING["throughput"]["threads"]
+    resources:
+        mem_mb=3000,
+        runtime=20,
     params:
         settings=WHITENING["throughput"],
         mirror=config["mirrors"]["sts"],
         batch_size=WHITENING["batch_size"],
         max_length=WHITENING["max_length"],
-    log:
-        f"{W}/whitening/logs/throughput.log",
-    benchmark:
-        benchmark("whitening", "throughput")
-    threads: WHITENING["throughput"]["threads"]
-    resources:
-        mem_mb=3000,
-        runtime=20,
-    conda:
-        "../../../envs/pipeline.yaml"
     script:
         "../../../scripts/whitening/throughput.py"
