@@ -265,9 +265,10 @@ def capped(lines: list, limit: int = LIST_LIMIT) -> list:
 
 
 def table(header: list, rows: list) -> list:
-    cells = lambda row: "| " + " | ".join(str(c).replace("|", "\\|") for c in row) + " |"
-    body = capped([cells(r) for r in rows])
-    return [cells(header), cells(["---"] * len(header))] + body
+    def cells(row) -> str:
+        return "| " + " | ".join(str(c).replace("|", "\\|") for c in row) + " |"
+
+    return [cells(header), cells(["---"] * len(header))] + capped([cells(r) for r in rows])
 
 
 def summary_line(report: dict) -> str:

@@ -9,7 +9,7 @@ returns plain Python numbers so results serialise to JSON.
 from __future__ import annotations
 
 import math
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 from scipy.stats import spearmanr

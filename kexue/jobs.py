@@ -109,7 +109,12 @@ class Job:
             fmt = out.suffix[1:]
             # no creation date in the SVG, so that an unchanged figure is an unchanged file in git
             metadata = {"Date": None} if fmt == "svg" else None
-            write_atomic(out, lambda tmp: fig.savefig(tmp, format=fmt, dpi=150, bbox_inches="tight", metadata=metadata))
+            write_atomic(
+                out,
+                lambda tmp, fmt=fmt, metadata=metadata: fig.savefig(
+                    tmp, format=fmt, dpi=150, bbox_inches="tight", metadata=metadata
+                ),
+            )
         self._provenance(path, upstream)
         self.log.info("wrote %s", path)
 

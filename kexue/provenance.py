@@ -10,7 +10,7 @@ import os
 import platform
 import subprocess
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib import metadata
 
 PACKAGES = ("torch", "numpy", "scipy", "pandas", "matplotlib", "snakemake", "transformers", "gensim")
@@ -65,7 +65,7 @@ def device() -> dict:
 def record(params: dict, seeds, inputs, wall_time_s: float, **extra) -> dict:
     """The provenance record of one job's output."""
     return {
-        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
         **git_state(),
         "params_digest": params_digest(params),
         "params": params,

@@ -51,7 +51,7 @@ def from_url(source: dict, files, network: bool) -> dict:
     try:
         return {f: urllib.request.urlopen(source["url"] + f, timeout=30).read() for f in files}
     except OSError as err:
-        raise SourceUnavailable(f"download from {source['url']} failed: {err}")
+        raise SourceUnavailable(f"download from {source['url']} failed: {err}") from err
 
 
 def describe(source: dict) -> str:

@@ -41,5 +41,5 @@ def read_mnist(path) -> dict:
         splits = pickle.load(f, encoding="latin1")
     return {
         name: (np.asarray(x, dtype=np.float32), np.asarray(y, dtype=np.int64))
-        for name, (x, y) in zip(("train", "valid", "test"), splits)
+        for name, (x, y) in zip(("train", "valid", "test"), splits, strict=True)
     }

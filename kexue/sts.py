@@ -37,9 +37,9 @@ What the sources hold (traps T7, T10 of the whitening brief):
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import pandas as pd

@@ -111,14 +111,14 @@ def decide(claim: dict, metrics: dict) -> dict:
             }
         return {"verdict": "error", "ours": "", "evidence": f"KeyError: {err}"}
     try:
-        checks = [check(p, value) for p, (_, value) in zip(parts, results)]
+        checks = [check(p, value) for p, (_, value) in zip(parts, results, strict=True)]
         void = rule.get("inconclusive_when")
         voided = bool(void) and bool(lookup(metrics, void["key"]))
         ours = format_value(lookup(metrics, claim.get("ours", parts[0]["key"])))
     except (KeyError, TypeError, ValueError) as err:
         return {"verdict": "error", "ours": "", "evidence": f"{type(err).__name__}: {err}"}
     verdicts = [v for v, _ in checks]
-    failed_required = [v for p, v in zip(parts, verdicts) if p.get("required") and v != "reproduced"]
+    failed_required = [v for p, v in zip(parts, verdicts, strict=True) if p.get("required") and v != "reproduced"]
     if voided:
         verdict = "inconclusive"
     elif failed_required:
@@ -132,7 +132,7 @@ def decide(claim: dict, metrics: dict) -> dict:
     else:
         verdict = "not_reproduced"
     evidence = "; ".join(
-        [f"{key} = {e} → {v}" for (key, _), (v, e) in zip(results, checks)]
+        [f"{key} = {e} → {v}" for (key, _), (v, e) in zip(results, checks, strict=True)]
         + [f"{key} absent (optional part, skipped)" for key in skipped]
     )
     if voided:

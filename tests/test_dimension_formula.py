@@ -22,7 +22,10 @@ def test_h_n_matches_article_table(n, expected):
 def test_h_n_agrees_with_adaptive_quadrature():
     # independent check: scipy quad on the integrands scaled by their maximum
     n = 32
-    log_f = lambda t: (n - 2) * math.log(math.sin(t)) + n * math.cos(t)
+
+    def log_f(t):
+        return (n - 2) * math.log(math.sin(t)) + n * math.cos(t)
+
     theta_star = math.atan(math.sqrt(dim.GOLDEN))
     peak = log_f(theta_star)  # near the maximum of the tilted integrand
     kw = dict(points=[theta_star], limit=200, epsabs=0, epsrel=1e-12)

@@ -122,7 +122,10 @@ def test_training_lowers_train_nll_and_keeps_best_valid_state():
 
 def test_training_is_deterministic_for_a_seed():
     _, counts = tiny_counts()
-    run = lambda seed: wv.train_skipgram(counts, counts, counts, dim=3, steps=20, lr=0.05, seed=seed, eval_every=5)
+
+    def run(seed):
+        return wv.train_skipgram(counts, counts, counts, dim=3, steps=20, lr=0.05, seed=seed, eval_every=5)
+
     first, second, other = run(1), run(1), run(2)
     assert first["history"] == second["history"]
     np.testing.assert_array_equal(first["U"], second["U"])

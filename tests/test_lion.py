@@ -92,7 +92,7 @@ def test_foreach_and_loop_paths_are_identical(chunk, monkeypatch):
             opt.step()
         assert params[-1] not in opt.state
         runs[foreach] = (params, [opt.state[p]["exp_avg"] for p in params[:-1]])
-    for a, b in zip(runs[False][0] + runs[False][1], runs[True][0] + runs[True][1]):
+    for a, b in zip(runs[False][0] + runs[False][1], runs[True][0] + runs[True][1], strict=True):
         assert torch.equal(a, b)
 
 
@@ -165,7 +165,7 @@ def test_adam_first_step_is_sign_of_the_gradient():
     assert adam_first_step_error(model, lr=1e-3) <= 1e-6
     assert adam_first_step_error(list(model.parameters()), lr=0.5, betas=(0.5, 0.5)) <= 1e-6
     assert adam_first_step_error(model, lr=1.0, dtype=None) <= 1e-6  # float32 is fine once lr ≫ ulp(θ)
-    assert all(torch.equal(a, p) for a, p in zip(before, model.parameters()))  # runs on copies
+    assert all(torch.equal(a, p) for a, p in zip(before, model.parameters(), strict=True))  # runs on copies
 
 
 def test_adam_first_step_needs_a_gradient():

@@ -1,6 +1,7 @@
 """The Lion-vs-AdamW training runs (kexue/lion/training.py): schedule, data, determinism, divergence."""
 
 import gzip
+import itertools
 import math
 import pickle
 
@@ -22,7 +23,7 @@ def test_warmup_cosine_hits_its_anchor_points():
     assert lrs[10] == pytest.approx(1.0) and lrs[-1] == pytest.approx(final)
     middle = warmup + (total - warmup - 1) / 2  # progress ½: f + (1 − f)·½
     assert training.warmup_cosine(middle, total, warmup, final) == pytest.approx(final + (1 - final) / 2)
-    assert all(a >= b for a, b in zip(lrs[9:], lrs[10:]))  # non-increasing after warm-up
+    assert all(a >= b for a, b in itertools.pairwise(lrs[9:]))  # non-increasing after warm-up
 
 
 def test_budget_in_examples():

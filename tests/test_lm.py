@@ -66,7 +66,7 @@ def test_batches_shape_shift_and_determinism():
 
     same, again, other = first_three(3), first_three(3), first_three(4)
     assert torch.equal(same[0], x)
-    assert all(torch.equal(a, b) for a, b in zip(same, again))  # equal generators, equal streams
+    assert all(torch.equal(a, b) for a, b in zip(same, again, strict=True))  # equal generators, equal streams
     assert not torch.equal(same[1], same[0])  # the stream moves on
     assert not torch.equal(other[0], x)
 

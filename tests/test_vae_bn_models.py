@@ -84,7 +84,7 @@ def test_bucket_batches_cover_each_sentence_once_and_are_deterministic(n):
     batches = epoch(0)
     assert sorted(torch.cat(batches).tolist()) == list(range(n))  # every sentence exactly once
     assert all(len(b) >= 2 for b in batches) or n == 1  # 65 = 32 + 33, never a lone sentence for BN
-    assert all(torch.equal(a, b) for a, b in zip(batches, epoch(0))) and len(batches) == len(epoch(0))
+    assert all(torch.equal(a, b) for a, b in zip(batches, epoch(0), strict=True)) and len(batches) == len(epoch(0))
     if n > 64:
         assert [b.tolist() for b in epoch(1)] != [b.tolist() for b in batches]
 
@@ -228,14 +228,15 @@ def test_floor_holds_at_every_step_while_an_adversary_minimises_kl(kind, options
 
 @pytest.mark.parametrize("kind, options", HEADS[:1] + HEADS[2:3])
 def test_floor_holds_at_every_step_of_a_text_vae_at_a_tenfold_learning_rate(kind, options):
-    """C3.1 end to end: SGD at lr 10 (the paper uses 1.0; at 20 float32 overflows) on random sentences, check before each update."""
+    """C3.1 end to end: SGD at lr 10 (the paper uses 1.0; at 20 float32 overflows) on random sentences,
+    check before each update."""
     model = tiny_text_vae(head=kind, head_options=options).train()
     sentences = random_sentences(96, 40, 12)
     lengths = torch.tensor([len(s) for s in sentences])
     optimizer = torch.optim.SGD(model.parameters(), lr=10.0)
     gen = torch.Generator().manual_seed(0)
     checks = []
-    for epoch in range(4):
+    for _ in range(4):
         for indices in bucket_batches(lengths, 16, gen):
             output = model(collate(sentences, indices))
             checks.append(check_kl_bound(model.head, output.posterior))

@@ -30,7 +30,7 @@ TINY = dict(embed=8, hidden=8, latent=4, dropout_in=0.0, dropout_out=0.0)
 
 def text_data(max_tokens=8, sizes=(24, 8, 12)):
     texts = {"train": TRAIN, "valid": HELD_OUT, "test": HELD_OUT}
-    return vae_training.prepare_ptb(texts, max_tokens, dict(zip(("train", "valid", "test"), sizes)))
+    return vae_training.prepare_ptb(texts, max_tokens, dict(zip(("train", "valid", "test"), sizes, strict=True)))
 
 
 def image_data():
@@ -87,11 +87,10 @@ def test_epoch_batches_cover_every_example_once(kind):
     fixed = vae_training.epoch_batches(data, "train", 8, None)
     assert count(shuffled) == count(fixed) == len(data["train"])
     if kind == "text":  # same multiset of sentences, and the fixed order goes by length
-        key = lambda batches: sorted(
-            tuple(b.tokens[i, : b.lengths[i]].tolist())  # noqa: E731
-            for b in batches
-            for i in range(len(b.lengths))
-        )
+
+        def key(batches):
+            return sorted(tuple(b.tokens[i, : b.lengths[i]].tolist()) for b in batches for i in range(len(b.lengths)))
+
         assert key(shuffled) == key(fixed) == sorted(tuple(s.tolist()) for s in data["train"])
         lengths = torch.cat([b.lengths for b in fixed])
         assert torch.equal(lengths, lengths.sort().values)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 import torch
@@ -196,7 +196,7 @@ def saturation_dimension(dims: list[int], nlls: list[float], rel_tol: float = 0.
     if len(dims) != len(nlls) or not dims:
         raise ValueError("need one NLL per dimension")
     threshold = min(nlls) * (1 + rel_tol)
-    return int(min(d for d, nll in zip(dims, nlls) if nll <= threshold))
+    return int(min(d for d, nll in zip(dims, nlls, strict=True) if nll <= threshold))
 
 
 # --------------------------------------------------------------------------- similarity

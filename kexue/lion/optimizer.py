@@ -9,7 +9,7 @@ state tensor per parameter instead of AdamW's two. Lion follows the reference or
 from __future__ import annotations
 
 import math
-from typing import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 import torch
 from torch import Tensor, nn
@@ -124,7 +124,7 @@ def _closure_loss(closure: Callable[[], float] | None):
 
 
 def _lion_loop(params, grads, exp_avgs, lr, beta1, beta2, weight_decay):
-    for p, g, m in zip(params, grads, exp_avgs):
+    for p, g, m in zip(params, grads, exp_avgs, strict=True):
         if weight_decay != 0.0:
             p.mul_(1.0 - lr * weight_decay)  # p ← p·(1 − lr·λ)
         c = _momentum(m, g, beta1)  # c ← β1·m + (1−β1)·g
@@ -232,7 +232,7 @@ def adam_first_step_error(
     adam = torch.optim.AdamW(copies, lr=lr, betas=betas, eps=0.0, weight_decay=0.0, foreach=False)
     adam.step()
     worst = 0.0
-    for c, theta0 in zip(copies, before):
+    for c, theta0 in zip(copies, before, strict=True):
         g = c.grad
         nonzero = g != 0
         if nonzero.any():
@@ -258,7 +258,9 @@ def trajectory_gaps(
             opt.zero_grad(set_to_none=True)
             loss_fn(model, batch).backward()
             opt.step()
-        gaps.append(max((pa - pb).abs().max().item() for pa, pb in zip(model_a.parameters(), model_b.parameters())))
+        gaps.append(
+            max((pa - pb).abs().max().item() for pa, pb in zip(model_a.parameters(), model_b.parameters(), strict=True))
+        )
     return gaps
 
 
@@ -280,6 +282,8 @@ def adam_update_sizes(
         adam.zero_grad(set_to_none=True)
         loss_fn(model, batch).backward()
         adam.step()
-        steps = torch.cat([((theta0 - p.detach()) / lr).flatten() for theta0, p in zip(before, model.parameters())])
+        steps = torch.cat(
+            [((theta0 - p.detach()) / lr).flatten() for theta0, p in zip(before, model.parameters(), strict=True)]
+        )
         sizes.append(steps.abs().mean().item())
     return sizes

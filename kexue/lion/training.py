@@ -13,8 +13,8 @@ from __future__ import annotations
 import logging
 import math
 import time
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Iterator, Sequence
 
 import pandas as pd
 import torch
@@ -132,7 +132,7 @@ class MnistMLP:
     def model(self) -> nn.Module:
         widths = [784, *self.hidden]
         layers: list[nn.Module] = []
-        for n_in, n_out in zip(widths[:-1], widths[1:]):
+        for n_in, n_out in zip(widths[:-1], widths[1:], strict=True):
             layers += [nn.Linear(n_in, n_out), nn.ReLU()]
         return nn.Sequential(*layers, nn.Linear(widths[-1], 10))
 

@@ -9,7 +9,7 @@ NLL, a callable z ↦ log p(x|z). Nothing here switches a model's mode: compute 
 from __future__ import annotations
 
 import math
-from typing import Callable
+from collections.abc import Callable
 
 import torch
 from torch import Tensor

@@ -26,8 +26,9 @@ Shapes: B batch, T time, d latent, K importance samples.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from pathlib import Path
-from typing import NamedTuple, Sequence
+from typing import NamedTuple
 
 import torch
 import torch.nn.functional as F
@@ -279,7 +280,8 @@ class SuHead(PlainHead):
         self.norm_s = BatchStandardize(latent, eps, momentum)
 
     def gamma_squares(self) -> tuple[Tensor, Tensor]:
-        """(γ_μ², γ_σ²) = (τ + (1−τ)·sigmoid(θ), (1−τ)·sigmoid(−θ)); they sum to 1 since sigmoid(−θ) = 1 − sigmoid(θ)."""
+        """(γ_μ², γ_σ²) = (τ + (1−τ)·sigmoid(θ), (1−τ)·sigmoid(−θ)); they sum to 1 since
+        sigmoid(−θ) = 1 − sigmoid(θ)."""
         return (self.tau + (1 - self.tau) * torch.sigmoid(self.theta), (1 - self.tau) * torch.sigmoid(-self.theta))
 
     def gammas(self) -> tuple[Tensor, Tensor]:

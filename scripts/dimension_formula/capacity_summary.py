@@ -33,7 +33,7 @@ job.metrics(
             for r in runs
         ],
         "unsolved": [{"N": r["N"], "seed": r["seed"]} for r in runs if r["n_star"] is None],
-        "median_n_star": dict(zip(map(str, Ns), median_n_star)),
+        "median_n_star": dict(zip(map(str, Ns), median_n_star, strict=True)),
         "fit": fit,
         "article_constant": snakemake.params.article_constant,
         "min_target_prob_at_formula_dim": min(r["at_formula"]["mean_target_prob"] for r in runs),

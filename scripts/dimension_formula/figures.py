@@ -78,7 +78,7 @@ rows = [
     }
     for N, r in wordvec["per_N"].items()
     for d, nll, v, b, ws, sl in zip(
-        r["dims"], r["test_nll"], r["valid_nll"], r["best_step"], r["wordsim353"], r["simlex999"]
+        r["dims"], r["test_nll"], r["valid_nll"], r["best_step"], r["wordsim353"], r["simlex999"], strict=True
     )
 ]
 table = pd.DataFrame(rows)

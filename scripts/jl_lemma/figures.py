@@ -14,7 +14,7 @@ lemmas, projection, lsh, rsvd = (read_json(inp[k]) for k in ("lemmas", "projecti
 cells = pd.DataFrame(lemmas["cells"])
 job.table(out.lemmas_table, cells, [inp.lemmas])
 fig, axes = panels(2, width=4.8)
-for ax, (lemma, group) in zip(axes, cells.groupby("lemma", sort=False)):
+for ax, (lemma, group) in zip(axes, cells.groupby("lemma", sort=False), strict=True):
     for i, (eps, g) in enumerate(group.groupby("eps")):
         ax.errorbar(g["n"], g["p_hat"], yerr=3 * g["se"], fmt="o-", color=f"C{i}", label=f"p̂ ± 3 SE, ε={eps}")
         ax.plot(g["n"], g["bound"], "--", color=f"C{i}", label=f"bound, ε={eps}")
@@ -33,7 +33,7 @@ rows = [
 table = pd.DataFrame(rows)
 job.table(out.projection_table, table, [inp.projection])
 fig, axes = panels(2)
-for ax, kind in zip(axes, ("distance", "inner")):
+for ax, kind in zip(axes, ("distance", "inner"), strict=True):
     for i, ((N, eps), g) in enumerate(table.groupby(["N", "eps"])):
         ax.plot(
             g["fraction"],
@@ -64,9 +64,11 @@ job.figure(out.threshold, fig, [inp.projection])
 
 # --- C5.6: LSH ---
 lsh_rows = [
-    {"n": int(n), "theta": t, "sign_cosine": s, "one_minus_2theta_over_pi": l, "cos_theta": c}
+    {"n": int(n), "theta": t, "sign_cosine": s, "one_minus_2theta_over_pi": lin, "cos_theta": c}
     for n, curve in lsh["curves"].items()
-    for t, s, l, c in zip(curve["theta"], curve["sign_cosine"], curve["one_minus_2theta_over_pi"], curve["cos_theta"])
+    for t, s, lin, c in zip(
+        curve["theta"], curve["sign_cosine"], curve["one_minus_2theta_over_pi"], curve["cos_theta"], strict=True
+    )
 ]
 lsh_table = pd.DataFrame(lsh_rows)
 job.table(out.lsh_table, lsh_table, [inp.lsh])

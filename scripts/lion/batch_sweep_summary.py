@@ -17,7 +17,9 @@ job = Job(snakemake)
 sweep = snakemake.params.settings
 
 runs = pd.DataFrame([read_json(p) for p in [*snakemake.input.adamw, *snakemake.input.lion]]).drop(columns="provenance")
-runs["value"] = [v if math.isfinite(v) else first for v, first in zip(runs["final_val_loss"], runs["initial_val_loss"])]
+runs["value"] = [
+    v if math.isfinite(v) else first for v, first in zip(runs["final_val_loss"], runs["initial_val_loss"], strict=True)
+]
 best = runs.loc[runs.groupby(["optimizer", "batch_size"])["value"].idxmin()].set_index(["optimizer", "batch_size"])
 
 rows = []
@@ -49,7 +51,8 @@ unit = runs["unit"].iloc[0]
 job.metrics(
     snakemake.output.metrics,
     {
-        "scale": f"CPU proxy: {sweep['task']}, {sweep['budget_examples']} training examples per run, seed {sweep['seed']}",
+        "scale": f"CPU proxy: {sweep['task']}, {sweep['budget_examples']} training examples per run, "
+        f"seed {sweep['seed']}",
         "task": sweep["task"],
         "unit": unit,
         "rows": table.to_dict("records"),

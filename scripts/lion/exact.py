@@ -15,7 +15,7 @@ s, optimizers = snakemake.params.settings, snakemake.params.optimizers
 def mlp(seed: int, dtype=torch.float32) -> nn.Module:
     torch.manual_seed(seed)
     widths = [16, *s["hidden"], 4]
-    layers = [m for a, b in zip(widths[:-2], widths[1:-1]) for m in (nn.Linear(a, b), nn.Tanh())]
+    layers = [m for a, b in zip(widths[:-2], widths[1:-1], strict=True) for m in (nn.Linear(a, b), nn.Tanh())]
     return nn.Sequential(*layers, nn.Linear(widths[-2], widths[-1])).to(dtype)
 
 

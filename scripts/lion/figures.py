@@ -8,14 +8,14 @@ from kexue.plotting import log_axis, panels, plt
 
 job = Job(snakemake)
 inp, out = snakemake.input, snakemake.output
-tasks = dict(zip(snakemake.params.tasks, (read_json(p) for p in inp.tasks)))
-task_inputs = dict(zip(snakemake.params.tasks, inp.tasks))
+tasks = dict(zip(snakemake.params.tasks, (read_json(p) for p in inp.tasks), strict=True))
+task_inputs = dict(zip(snakemake.params.tasks, inp.tasks, strict=True))
 exact, sweep, steps = read_json(inp.exact), read_json(inp.batch_sweep), read_json(inp.step_time)
 COLORS = {"adamw": "C0", "lion": "C3"}
 
 # --- C2.2, C2.3: Lion against SIGNUM step by step; Adam's update sizes -----------------------------
 fig, axes = panels(2)
-for (name, gaps), style in zip(exact["signum_gaps"].items(), ("o-", "s-")):
+for (name, gaps), style in zip(exact["signum_gaps"].items(), ("o-", "s-"), strict=True):
     axes[0].plot(range(1, len(gaps) + 1), gaps, style, ms=2, label=name.replace("_", " "))
 axes[0].set_yscale("symlog", linthresh=1e-12)
 axes[0].set(xlabel="step t", ylabel="max |θ_Lion − θ_SIGNUM|", title="Lion vs SIGNUM (same weights, same batches)")
@@ -28,7 +28,7 @@ axes[1].legend(fontsize=7)
 job.figure(out.exact, fig, [inp.exact])
 
 # --- per task: grid tables, transfer tables -------------------------------------------------------
-for (task, m), grid_table, transfer_table in zip(tasks.items(), out.grid_tables, out.transfer_tables):
+for (task, m), grid_table, transfer_table in zip(tasks.items(), out.grid_tables, out.transfer_tables, strict=True):
     job.table(grid_table, pd.DataFrame(m["grid"]), [task_inputs[task]])
     tuned = m["tuned_adamw"]
     rows = [
@@ -54,7 +54,7 @@ for (task, m), grid_table, transfer_table in zip(tasks.items(), out.grid_tables,
 
 # --- validation curves of the best settings -------------------------------------------------------
 fig, axes = panels(len(tasks))
-for ax, (task, m) in zip(axes, tasks.items()):
+for ax, (task, m) in zip(axes, tasks.items(), strict=True):
     for label, history in m["curves"].items():
         h = pd.DataFrame(history)
         style = (
@@ -69,11 +69,11 @@ job.figure(out.curves, fig, inp.tasks)
 
 # --- lr × λ heatmaps, AdamW and Lion side by side per task -----------------------------------------
 fig, axes = plt.subplots(len(tasks), 2, figsize=(9, 3.6 * len(tasks)), squeeze=False, layout="constrained")
-for row, (task, m) in zip(axes, tasks.items()):
+for row, (task, m) in zip(axes, tasks.items(), strict=True):
     grid = pd.DataFrame(m["grid"])
     finite = grid.loc[~grid["diverged"], "final_val_loss"]
     vmin, vmax = finite.min(), finite.quantile(0.9) if len(finite) else (0, 1)
-    for ax, optimizer in zip(row, ("adamw", "lion")):
+    for ax, optimizer in zip(row, ("adamw", "lion"), strict=True):
         cells = grid[grid["optimizer"] == optimizer].pivot(index="weight_decay", columns="lr", values="final_val_loss")
         image = ax.imshow(cells.to_numpy(), cmap="viridis_r", vmin=vmin, vmax=vmax, aspect="auto", origin="lower")
         for (i, j), value in np.ndenumerate(cells.to_numpy()):
@@ -95,7 +95,7 @@ job.figure(out.heatmaps, fig, inp.tasks)
 
 # --- C2.4: Lion at (lr*/r, λ*·r) against tuned AdamW ----------------------------------------------
 fig, axes = panels(len(tasks))
-for ax, (task, m) in zip(axes, tasks.items()):
+for ax, (task, m) in zip(axes, tasks.items(), strict=True):
     tuned, brief = m["tuned_adamw"], m["brief_rule"]
     ratios = [t["ratio"] for t in m["transfer"].values()]
     ax.axhline(tuned["mean"], color=COLORS["adamw"], label="AdamW (lr*, λ*), mean")
@@ -149,7 +149,7 @@ table = pd.DataFrame(rows)
 job.table(out.step_time_table, table, [inp.step_time])
 ok = table[table["step_ms"].notna()] if "step_ms" in table else table.iloc[0:0]
 fig, axes = panels(2)
-labels = [f"{o}\n{mode}" for o, mode in zip(ok["optimizer"], ok["mode"])]
+labels = [f"{o}\n{mode}" for o, mode in zip(ok["optimizer"], ok["mode"], strict=True)]
 colors = [COLORS[o.lower()] for o in ok["optimizer"]]
 axes[0].bar(labels, ok["step_ms"], color=colors)
 axes[0].set(

@@ -20,7 +20,8 @@ inputs, ratios = snakemake.input, snakemake.params.ratios
 def runs(paths) -> pd.DataFrame:
     frame = pd.DataFrame([read_json(p) for p in paths]).drop(columns="provenance")
     frame["value"] = [
-        v if math.isfinite(v) else first for v, first in zip(frame["final_val_loss"], frame["initial_val_loss"])
+        v if math.isfinite(v) else first
+        for v, first in zip(frame["final_val_loss"], frame["initial_val_loss"], strict=True)
     ]
     return frame.sort_values("seed").reset_index(drop=True)
 

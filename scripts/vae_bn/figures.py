@@ -10,7 +10,7 @@ from kexue.plotting import plt
 
 job = Job(snakemake)
 inp, out = snakemake.input, snakemake.output
-tasks = dict(zip(snakemake.params.tasks, inp.tasks))
+tasks = dict(zip(snakemake.params.tasks, inp.tasks, strict=True))
 TITLES = {"ptb": "PTB text VAE", "mnist": "MNIST image VAE"}
 
 # --- the step benchmark as a table ------------------------------------------------------------------
@@ -44,7 +44,7 @@ def seed0_steps(task: str) -> dict:
 
 # --- C3.1: the batch KL and its exact floor at every step, seed 0 -------------------------------------
 fig, axes = plt.subplots(1, len(tasks), figsize=(6 * len(tasks), 4), squeeze=False)
-for ax, task in zip(axes[0], tasks):
+for ax, task in zip(axes[0], tasks, strict=True):
     for i, (arm, (steps, nominal)) in enumerate(seed0_steps(task).items()):
         color = f"C{i}"
         smooth = steps["kl"].rolling(20, min_periods=1).mean()
@@ -66,10 +66,10 @@ job.figure(out.kl_bound, fig, list(inp.tasks))
 # --- C3.3, C3.4: held-out KL against the floor, MI, AU and IW-NLL per arm -------------------------------
 columns = [("kl", "test KL (nats)"), ("mi", "MI (nats)"), ("active_units", "active units"), ("nll", "IW-NLL (nats)")]
 fig, axes = plt.subplots(len(tasks), len(columns), figsize=(3.4 * len(columns), 3.2 * len(tasks)), squeeze=False)
-for row, (task, path) in zip(axes, tasks.items()):
+for row, (task, path) in zip(axes, tasks.items(), strict=True):
     arms = pd.DataFrame(read_json(path)["arms"])
     x = np.arange(len(arms))
-    for ax, (col, label) in zip(row, columns):
+    for ax, (col, label) in zip(row, columns, strict=True):
         ax.bar(x, arms[f"{col}_mean"], yerr=arms[f"{col}_std"].fillna(0), color="C0", alpha=0.8, capsize=2)
         if col == "kl":
             ax.scatter(x, arms["nominal_floor_mean"], marker="_", s=300, color="C3", label="nominal floor", zorder=3)

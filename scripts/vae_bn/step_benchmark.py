@@ -32,11 +32,13 @@ job.metrics(
                 },
                 {
                     "quantity": "plain loop (random batches, logits at every padded position)",
-                    "value": f"{n['plain_epoch_s']:.1f} s per epoch ({n['plain_padded_tokens_ratio']:.2f}× the real tokens)",
+                    "value": f"{n['plain_epoch_s']:.1f} s per epoch "
+                    f"({n['plain_padded_tokens_ratio']:.2f}× the real tokens)",
                 },
                 {
                     "quantity": "ours (length-bucketed batches, logits for real tokens only)",
-                    "value": f"{n['ours_epoch_s']:.1f} s per epoch ({n['ours_padded_tokens_ratio']:.2f}× the real tokens)",
+                    "value": f"{n['ours_epoch_s']:.1f} s per epoch "
+                    f"({n['ours_padded_tokens_ratio']:.2f}× the real tokens)",
                 },
                 {
                     "quantity": "epoch-time ratio plain / ours (goal ≥ 2)",

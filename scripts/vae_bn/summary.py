@@ -31,7 +31,7 @@ runs = pd.DataFrame(
             "end_min_var": end_min_var(p),
             **r["test"],
         }
-        for p, r in zip(snakemake.input.runs, records)
+        for p, r in zip(snakemake.input.runs, records, strict=True)
     ]
 )
 numeric = (

@@ -81,10 +81,10 @@ def fit_vectors(name: str, path: str | None) -> np.ndarray:
     try:
         return wh.split_vectors(corpus[f"x_{pooling}"].astype(np.float64), corpus["split"], name.rsplit("-", 1)[1])
     except ValueError as error:
-        raise SystemExit(f"whitening.fit corpus {name} ({path}): {error}")
+        raise SystemExit(f"whitening.fit corpus {name} ({path}): {error}") from None
 
 
-corpus_paths = dict(zip([f for f in p["fit"] if f != "target"], snakemake.input.corpora))
+corpus_paths = dict(zip([f for f in p["fit"] if f != "target"], snakemake.input.corpora, strict=True))
 grid = pd.concat(
     [
         wh.whitening_grid(

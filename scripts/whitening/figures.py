@@ -17,7 +17,7 @@ rows = pd.DataFrame(grid["rows"])
 task_cells = cells[(cells["group"] == "task") & (cells["fit"] == "target")].merge(
     rows, on=["encoder", "pooling", "task"]
 )
-row_names = list(dict.fromkeys(f"{e}/{p}" for e, p in zip(rows["encoder"], rows["pooling"])))
+row_names = list(dict.fromkeys(f"{e}/{p}" for e, p in zip(rows["encoder"], rows["pooling"], strict=True)))
 tasks = list(dict.fromkeys(rows["task"]))
 task_cells["row"] = task_cells["encoder"] + "/" + task_cells["pooling"]
 
@@ -101,7 +101,7 @@ plt.close(fig)
 
 # --- Spearman against k per (β, γ): mean over the row's tasks -------------------------------------
 fig, axes = plt.subplots(1, len(row_names), figsize=(3.6 * len(row_names), 3.2), squeeze=False)
-for ax, name in zip(axes[0], row_names):
+for ax, name in zip(axes[0], row_names, strict=True):
     part = task_cells[task_cells["row"] == name]
     mean = part.groupby(["beta", "gamma", "k"])["spearman"].mean().reset_index()
     for (beta, gamma), line in mean.groupby(["beta", "gamma"]):

@@ -5,7 +5,6 @@ k0 ≈ d/3 (the second entry of the encoder's ks), each on the task's score. The
 a proxy for the brief's BERT/SimBERT rows: the "scale" label says so, and so does each proxy claim.
 """
 
-import numpy as np
 import pandas as pd
 
 from kexue import whitening as wh
@@ -16,7 +15,7 @@ encoders = job.params["encoders"]
 scores = pd.concat(
     [
         pd.read_csv(path).assign(encoder=e, pooling=p, task=t)
-        for path, (e, p, t) in zip(snakemake.input.scores, job.params["rows"])
+        for path, (e, p, t) in zip(snakemake.input.scores, job.params["rows"], strict=True)
     ],
     ignore_index=True,
 )
@@ -32,7 +31,7 @@ def abc(beta_gamma: float, fit: str = "target") -> pd.DataFrame:
     for (e, p, t), part in task.groupby(["encoder", "pooling", "task"], sort=False):
         d, k0 = info[e, p, t]["d"], info[e, p, t]["k0"]
 
-        def cell(beta, gamma, k):
+        def cell(beta, gamma, k, part=part):
             hit = part[(part.beta == beta) & (part.gamma == gamma) & (part.k == k)]["spearman"]
             return float(hit.iloc[0])
 

@@ -45,7 +45,8 @@ def report_rows(n: dict) -> list[dict]:
         },
         {
             "quantity": "ratio ours / plain (target ≥ 0.9)",
-            "value": f"{n['ratio_ours_over_plain']:.2f} ({'met' if n['ratio_ours_over_plain'] >= n['target_ratio'] else 'missed'})",
+            "value": f"{n['ratio_ours_over_plain']:.2f} "
+            f"({'met' if n['ratio_ours_over_plain'] >= n['target_ratio'] else 'missed'})",
         },
     ]
     if "grid_seconds" in n:
