@@ -3,12 +3,13 @@
 #   make test                                              set up .venv, run the test suite
 #   make docs       regenerate the key tables and README.md's articles table (a test checks them)
 #   make compare    compare results/ with the committed results (numbers, verdicts; timings apart)
+#   make format     format (ruff, snakefmt) and fix what ruff can fix; make check: the CI checks only
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 CORES ?= 2
 VENV := .venv
 STAMP := $(VENV)/.installed
 
-.PHONY: setup reproduce test lint docs compare clean-smoke
+.PHONY: setup reproduce test lint format check docs compare clean-smoke
 
 setup: $(STAMP)
 
@@ -30,6 +31,17 @@ test: $(STAMP)
 
 lint: $(STAMP)
 	$(VENV)/bin/snakemake --lint
+
+format: $(STAMP)
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/snakefmt .
+
+# what CI runs before the tests: an unformatted or lint-failing file is named here
+check: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/snakefmt --check .
 
 docs: $(STAMP)
 	$(VENV)/bin/python -m kexue.docs

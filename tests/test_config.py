@@ -132,5 +132,5 @@ def test_conda_environment_pins_what_requirements_pin():
     pip = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
     env_pins = dict(entry.split("==") for entry in pip if "==" in entry)
     assert env_pins.items() <= pins.items()
-    driver_only = {"snakemake", "snakemake-executor-plugin-slurm", "pytest", "jsonschema"}
+    driver_only = {"snakemake", "snakemake-executor-plugin-slurm", "pytest", "jsonschema", "ruff", "snakefmt"}
     assert set(pins) - driver_only <= set(env_pins), set(pins) - driver_only - set(env_pins)
