@@ -3,24 +3,28 @@
 #   make test                                              set up .venv, run the test suite
 #   make docs       regenerate the key tables and README.md's articles table (a test checks them)
 #   make compare    compare results/ with the committed results (numbers, verdicts; timings apart)
+#   make lock       regenerate requirements.lock and requirements-nodeps.lock after a requirement changes
 #   make format     format (ruff, snakefmt) and fix what ruff can fix; make check: the CI checks only
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 CORES ?= 2
 VENV := .venv
 STAMP := $(VENV)/.installed
 
-.PHONY: setup reproduce test lint format check docs compare clean-smoke
+.PHONY: setup reproduce test lint format check docs compare lock clean-smoke
 
 setup: $(STAMP)
 
-# torch first, pinned: an unpinned torch (or one pulled in by a dependency) is the CUDA build
-$(STAMP): requirements.txt requirements-nodeps.txt
+# Exactly the locked set (kexue/lock.py): every package at its locked version, each file checked against
+# its hash, nothing resolved, so no dependency can pull another torch build; torch (the CPU build) first.
+$(STAMP): requirements.lock requirements-nodeps.lock
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed (set PYTHON=...)"'
+	$(PYTHON) -m kexue.lock --check
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --upgrade pip
-	$(VENV)/bin/pip install --quiet torch==2.13.0
-	$(VENV)/bin/pip install --quiet -r requirements.txt
-	$(VENV)/bin/pip install --quiet --no-deps -r requirements-nodeps.txt
+	$(PYTHON) -m kexue.lock --extract torch > $(VENV)/torch.lock
+	$(VENV)/bin/pip install --quiet --require-hashes --no-deps -r $(VENV)/torch.lock
+	$(VENV)/bin/pip install --quiet --require-hashes --no-deps -r requirements.lock
+	$(VENV)/bin/pip install --quiet --require-hashes --no-deps -r requirements-nodeps.lock
 	touch $(STAMP)
 
 reproduce: $(STAMP)
@@ -42,6 +46,9 @@ check: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/snakefmt --check .
+
+lock:
+	$(PYTHON) -m kexue.lock
 
 docs: $(STAMP)
 	$(VENV)/bin/python -m kexue.docs

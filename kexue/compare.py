@@ -14,6 +14,7 @@ What is compared:
              reported as added or removed.
   verdicts   verdicts.csv, by claim id: verdicts that changed, claims added or removed, and how many
              claims kept their verdict while their `ours` text changed.
+  environment  environment.json of both runs: the same packages, or which changed (reported apart).
   timings    the metrics files an article declares under `timing_metrics:` in
              config/articles/<slug>/claims.yaml of --repo (measured times, not results) are listed
              apart as old → new (ratio), as is each article's summed benchmark wall time
@@ -224,6 +225,21 @@ def has_differences(report: dict) -> bool:
     )
 
 
+def compare_environments(old_root: Path, new_root: Path) -> dict:
+    """The two runs' environments (environment.json): same, or which packages changed. Reported apart,
+    like timings: a changed environment explains moved numbers, it is not one."""
+    paths = [root / "environment.json" for root in (old_root, new_root)]
+    if not all(p.is_file() for p in paths):
+        return {"known": False, "changed": []}
+    old, new = (json.loads(p.read_text())["packages"] for p in paths)
+    changed = [
+        {"package": n, "old": old.get(n), "new": new.get(n)}
+        for n in sorted(set(old) | set(new))
+        if old.get(n) != new.get(n)
+    ]
+    return {"known": True, "changed": changed}
+
+
 def compare_trees(old_root, new_root, timing=frozenset(), rtol=1e-9, atol=1e-12) -> dict:
     """The whole comparison of two results folders, as one JSON-ready dict."""
     old_root, new_root = Path(old_root), Path(new_root)
@@ -240,6 +256,7 @@ def compare_trees(old_root, new_root, timing=frozenset(), rtol=1e-9, atol=1e-12)
         "verdicts": compare_verdicts(old_csv, new_csv),
         "files": {"only_old": only_old, "only_new": only_new},
         "timings": timings,
+        "environment": compare_environments(old_root, new_root),
     }
     report["differences"] = has_differences(report)
     return report
@@ -286,12 +303,24 @@ def summary_line(report: dict) -> str:
     return "; ".join(parts)
 
 
+def environment_summary(environment: dict) -> str:
+    if not environment["known"]:
+        return "Environment: not recorded on both sides (environment.json)."
+    if not environment["changed"]:
+        return "Environment: the same packages at the same versions."
+    changes = ", ".join(f"{d['package']} {d['old'] or '–'} → {d['new'] or '–'}" for d in environment["changed"][:20])
+    more = len(environment["changed"]) - 20
+    return f"Environment changed: {changes}" + (f" and {more} more" if more > 0 else "") + "."
+
+
 def markdown(report: dict, old_name: str = "OLD", new_name: str = "NEW") -> str:
     m, v, t, f = report["metrics"], report["verdicts"], report["timings"], report["files"]
     lines = [
         summary_line(report),
         "",
         f"Compared {old_name} → {new_name} (rtol {report['rtol']:g}, atol {report['atol']:g}).",
+        "",
+        environment_summary(report["environment"]),
         "",
     ]
     if m["moved"]:

@@ -1,7 +1,8 @@
 """Provenance records: what produced a table, a figure or a metrics file, and from what.
 
 Every output of the pipeline carries one: git commit and dirty flag, a digest of the resolved
-parameters, seeds, package versions, device, wall time and the checksums of the inputs.
+parameters, seeds, the main package versions and the digest of the environment lock (every package:
+results/environment.json), device, wall time and the checksums of the inputs.
 """
 
 import hashlib
@@ -12,6 +13,8 @@ import subprocess
 import sys
 from datetime import UTC, datetime
 from importlib import metadata
+
+from kexue import lock
 
 PACKAGES = ("torch", "numpy", "scipy", "pandas", "matplotlib", "snakemake", "transformers", "gensim")
 
@@ -71,6 +74,7 @@ def record(params: dict, seeds, inputs, wall_time_s: float, **extra) -> dict:
         "params": params,
         "seeds": list(seeds),
         "versions": package_versions(),
+        "environment": lock.lock_digest(),  # the locked set (requirements*.lock); results/environment.json lists it
         "device": device(),
         "wall_time_s": round(wall_time_s, 3),
         "inputs": {str(p): file_sha256(p) for p in inputs},

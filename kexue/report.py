@@ -196,16 +196,44 @@ def index_rows(catalog: list, verdicts: pd.DataFrame, runtime: pd.DataFrame, bui
     return pd.DataFrame(rows)
 
 
+def environment_line(environment: dict | None) -> str:
+    """Which environment ran: the lock's digest, the package count, and whether it was the locked set."""
+    if not environment:
+        return ""
+    d = environment["differences"]
+    state = (
+        "exactly the locked set"
+        if environment["matches_lock"]
+        else (
+            f"not the locked set: {len(d['missing'])} missing, {len(d['extra'])} extra, "
+            f"{len(d['other_version'])} at another version (see environment.json)"
+        )
+    )
+    return (
+        f"Environment: Python {environment['python']}, {len(environment['packages'])} packages, "
+        f"{state} (lock sha256 `{(environment['lock_sha256'] or 'none')[:12]}`, [environment.json](environment.json))."
+    )
+
+
 def render_index(
-    catalog: list, verdicts: pd.DataFrame, runtime: pd.DataFrame, built: dict, tier: str, git: dict
+    catalog: list,
+    verdicts: pd.DataFrame,
+    runtime: pd.DataFrame,
+    built: dict,
+    tier: str,
+    git: dict,
+    environment: dict | None = None,
 ) -> str:
-    """results/REPORT.md: every article of the seeds with its verdict counts, cost and page."""
+    """results/REPORT.md: every article of the seeds with its verdict counts, cost and page; the
+    environment that ran (results/environment.json)."""
     done = sum(any(s in built for s in e["slugs"]) for e in catalog)
     untestable = sum(not e["slugs"] for e in catalog)
     lines = [
         "# Reproduction report: index",
         "",
         provenance_line(tier, git),
+        "",
+        environment_line(environment),
         "",
         f"{len(catalog)} articles in scope: {done} built ({len(built)} targets), {len(catalog) - done - untestable} "
         f"to come, {untestable} with no testable claim. Claims decided on this tier: {len(verdicts)} "

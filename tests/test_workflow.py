@@ -1,5 +1,6 @@
 """The workflow as a user drives it: dry runs per tier and target, lint, bad config, smoke end to end."""
 
+import json
 import shutil
 import subprocess
 import sys
@@ -89,6 +90,8 @@ def test_smoke_tier_end_to_end():
     verdicts = pd.read_csv(results / "verdicts.csv", keep_default_na=False)
     assert sorted(verdicts["id"]) == sorted(c["id"] for c in claims())
     assert not (verdicts["verdict"] == "error").any(), verdicts[verdicts["verdict"] == "error"]
+    environment = json.loads((results / "environment.json").read_text())
+    assert environment["lock_sha256"] and environment["packages"]["torch"].startswith("2.13.0")
     index = (results / "REPORT.md").read_text()
     assert "33 articles in scope:" in index and all(f"[report]({a}/REPORT.md)" in index for a in ARTICLES)
     for slug in ARTICLES:

@@ -4,7 +4,7 @@ import pandas as pd
 import yaml
 
 from kexue import provenance
-from kexue.jobs import Job, write_atomic
+from kexue.jobs import Job, read_json, write_atomic
 from kexue.report import render_index, runtime_table
 
 job = Job(snakemake)
@@ -13,8 +13,15 @@ results_dir = snakemake.params.results_dir
 ran = [a for a, on in snakemake.params.built.items() if on]
 benchmarks = {a: [f for f in snakemake.input.benchmarks if f.startswith(f"{results_dir}/{a}/")] for a in ran}
 catalog = yaml.safe_load(open(snakemake.input.catalog))["articles"]
+environment = read_json(snakemake.input.environment)
 text = render_index(
-    catalog, verdicts, runtime_table(benchmarks), snakemake.params.built, snakemake.params.tier, provenance.git_state()
+    catalog,
+    verdicts,
+    runtime_table(benchmarks),
+    snakemake.params.built,
+    snakemake.params.tier,
+    provenance.git_state(),
+    environment,
 )
 write_atomic(snakemake.output[0], lambda tmp: tmp.write_text(text))
 job.log.info("index of %d articles, %d built", len(catalog), len(snakemake.params.built))

@@ -55,6 +55,22 @@ rule verdicts:
         "../../scripts/common/merge_verdicts.py"
 
 
+rule environment:
+    """results/environment.json: the lock's digest and every installed package with its version, once per
+    run (provenance records carry only the digest); rerun when the lock changes."""
+    input:
+        "requirements.lock",
+        "requirements-nodeps.lock",
+    output:
+        f"{R}/environment.json",
+    log:
+        f"{W}/logs/environment.log",
+    conda:
+        "../../envs/pipeline.yaml"
+    script:
+        "../../scripts/common/environment.py"
+
+
 rule report_index:
     """results/REPORT.md: every article of the seeds (config/catalog.yaml), built or not, with its verdict
     counts, cost and a link to its page."""
@@ -63,6 +79,7 @@ rule report_index:
         catalog="config/catalog.yaml",
         reports=[f"{R}/{a}/REPORT.md" for a in ENABLED],
         benchmarks=[b for a in ENABLED for b in ARTICLE_BENCHMARKS[a]],
+        environment=f"{R}/environment.json",
     output:
         f"{R}/REPORT.md",
     log:
