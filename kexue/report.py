@@ -55,6 +55,11 @@ def markdown_table(frame: pd.DataFrame) -> str:
     return header + body
 
 
+def archive_links(archives) -> str:
+    """'[7695](https://kexue.fm/archives/7695), …' for a list of archive numbers."""
+    return ", ".join(f"[{a}](https://kexue.fm/archives/{a})" for a in archives)
+
+
 def verdict_counts(verdicts: pd.DataFrame) -> str:
     """'3 ✅ reproduced, 1 ❌ not reproduced' in the order of VERDICT_ORDER."""
     counts = verdicts["verdict"].value_counts()
@@ -113,7 +118,7 @@ def render_article(
     """results/<article>/REPORT.md. `registry` is the article's claims.yaml (title, archives),
     `verdicts` its rows of verdicts.csv, `runtime` its row of runtime_table, `sections` the "report"
     entries of its metrics files."""
-    archives = ", ".join(f"[{a}](https://kexue.fm/archives/{a})" for a in registry["archives"])
+    archives = archive_links(registry["archives"])
     lines = [
         f"# {registry['title']} (`{article}`)",
         "",
@@ -168,7 +173,7 @@ def index_rows(catalog: list, verdicts: pd.DataFrame, runtime: pd.DataFrame, bui
     tier (enabled); a catalog entry may name several slugs (one brief, two targets) or none."""
     rows = []
     for entry in catalog:
-        archives = ", ".join(f"[{a}](https://kexue.fm/archives/{a})" for a in entry["archives"])
+        archives = archive_links(entry["archives"])
         slugs = entry["slugs"]
         if not slugs:
             status, counts, cost, target = entry.get("note", "no testable claim"), "", "", "—"
