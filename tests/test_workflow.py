@@ -56,6 +56,11 @@ def test_bad_config_stops_before_any_job_with_one_line(override, named):
     assert len(output.splitlines()) < 15, output  # one message, not the schema and config dumped
 
 
+@pytest.mark.parametrize("override", ["network=false", "mirrors={sts: null, mnist: null}", "lion={enabled: false}"])
+def test_booleans_and_null_typed_on_the_command_line_are_understood(override):
+    snakemake("-n", "--quiet", "rules", "--config", override)
+
+
 def test_bad_nested_value_names_the_key(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("dimension_formula:\n  capacity:\n    target: circle\n")
