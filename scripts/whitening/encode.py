@@ -26,7 +26,7 @@ if "model" in snakemake.input.keys():  # a random_bert entry: the folder rule wh
 try:  # every pooling the encoder has, whatever the config evaluates: a new pooling never re-encodes
     poolings = encoders.CACHED_POOLINGS[encoders.encoder_kind(encoder, spec)]
 except ValueError as error:
-    raise SystemExit(str(error)) from None
+    job.fail(str(error))
 
 frame = sts.load_sts(task, mirror=p["mirror"], network=p["network"])
 source, coverage = frame.attrs["source"], sts.coverage_label(frame)
@@ -44,7 +44,7 @@ try:
         encoder, spec, sentences, poolings, p["batch_size"], p["max_length"], network=p["network"], threads=job.threads
     )
 except ValueError as error:
-    raise SystemExit(str(error)) from None
+    job.fail(str(error))
 
 
 def write(tmp):
