@@ -209,3 +209,21 @@ def test_the_report_is_written_when_an_article_fails(tmp_path):
     planned = planned.stdout + planned.stderr
     assert all(f"rule {r}:" in planned for r in ("acquire_ptb", "verdicts", "report_index")), planned
     assert "rule jl_lemma_simulation:" not in planned  # what finished is not redone
+
+
+@pytest.mark.slow
+def test_missing_sts_data_fails_once_where_it_is_read(tmp_path):
+    """No STS mirror and no network: one job (whitening_sts) fails, naming the sets and the fix; no
+    encoding job starts."""
+    copy = workflow_copy(tmp_path)
+    result = subprocess.run(
+        [*SNAKEMAKE, "--cores", "2", "whitening", "--config", "tier=smoke", "mirrors={sts: null}", "network=false"],
+        cwd=copy,
+        capture_output=True,
+        text=True,
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert output.count("Error in rule") == 1 and "Error in rule whitening_sts" in output, output
+    assert "STS sets not available: " in output and "To fix: set the STS mirror folder" in output
+    assert "rule whitening_encode:" not in output

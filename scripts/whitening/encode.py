@@ -11,6 +11,7 @@ evaluation jobs never reload the data.
 import io
 
 import numpy as np
+import pandas as pd
 import torch
 
 from kexue import encoders, sts
@@ -28,7 +29,7 @@ try:  # every pooling the encoder has, whatever the config evaluates: a new pool
 except ValueError as error:
     job.fail(str(error))
 
-frame = sts.load_sts(task, mirror=p["mirror"], network=p["network"])
+frame = pd.read_parquet(snakemake.input.pairs)  # read from the mirror or hub once, by rule whitening_sts
 source, coverage = frame.attrs["source"], sts.coverage_label(frame)
 if p["max_pairs"] is not None and len(frame) > p["max_pairs"]:
     # smoke tier only: a deterministic subsample, the same pairs on every run
