@@ -51,6 +51,7 @@ near_uniform = {
     "tau_se": float(taus.std(ddof=1) / np.sqrt(len(taus))),
     "tau_abs_mean": float(abs(taus.mean())),
     "table": table.tolist(),
+    "control_table": control.tolist(),
 }
 job.log.info("near-uniform: %s", {k: v for k, v in near_uniform.items() if k != "table"})
 
