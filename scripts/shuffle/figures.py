@@ -43,7 +43,11 @@ fig, axes = panels(3, width=4.4)
 for ax, (title, table) in zip(axes, tables.items(), strict=False):
     mesh = ax.imshow(table / table.mean() - 1, cmap="RdBu_r", vmin=-scale, vmax=scale, origin="lower")
     fig.colorbar(mesh, ax=ax, label="count / expected − 1")
-    ax.set(xlabel="output position block", ylabel="input item block", title=f"{title} ({nu['dof']} dof)")
+    ax.set(
+        xlabel="output position block",
+        ylabel="input item block",
+        title=f"{title}\n(χ² with {nu['dof']} degrees of freedom)",
+    )
 axes[2].errorbar([0], [nu["tau_mean"]], yerr=[4 * nu["tau_se"]], fmt="o", label="two-pass: mean τ ± 4 SE")
 axes[2].axhspan(-0.01, 0.01, color="C2", alpha=0.2, label="rule: |mean τ| < 0.01")
 axes[2].set(xticks=[], ylabel="Kendall τ(input index, output position)", title="No trace of the input order")
