@@ -35,18 +35,16 @@ job.figure(out.orders, fig, [inp.simulate])
 # --- near uniform: item-block × position-block table (two-pass and uniform permutations), Kendall τ ---
 nu = simulate["near_uniform"]
 tables = {
-    f"two-pass: χ² = {nu['chi2']:.1f}": np.array(nu["table"], dtype=float),
-    f"uniform permutations: χ² = {nu['control_chi2']:.1f}": np.array(nu["control_table"], dtype=float),
+    "two-pass": (np.array(nu["table"], dtype=float), nu["chi2"]),
+    "uniform permutations": (np.array(nu["control_table"], dtype=float), nu["control_chi2"]),
 }
-scale = max(np.abs(t / t.mean() - 1).max() for t in tables.values()) or 1e-3
-fig, axes = panels(3, width=4.4)
-for ax, (title, table) in zip(axes, tables.items(), strict=False):
+scale = max(np.abs(t / t.mean() - 1).max() for t, _ in tables.values()) or 1e-3
+fig, axes = panels(3, width=5.0)
+for ax, (name, (table, chi2)) in zip(axes, tables.items(), strict=False):
     mesh = ax.imshow(table / table.mean() - 1, cmap="RdBu_r", vmin=-scale, vmax=scale, origin="lower")
     fig.colorbar(mesh, ax=ax, label="count / expected − 1")
     ax.set(
-        xlabel="output position block",
-        ylabel="input item block",
-        title=f"{title}\n(χ² with {nu['dof']} degrees of freedom)",
+        xlabel="output position block", ylabel="input item block", title=f"{name}\nχ² = {chi2:.1f} ({nu['dof']} dof)"
     )
 axes[2].errorbar([0], [nu["tau_mean"]], yerr=[4 * nu["tau_se"]], fmt="o", label="two-pass: mean τ ± 4 SE")
 axes[2].axhspan(-0.01, 0.01, color="C2", alpha=0.2, label="rule: |mean τ| < 0.01")
