@@ -10,9 +10,18 @@ CORES ?= 2
 VENV := .venv
 STAMP := $(VENV)/.installed
 
-.PHONY: setup reproduce test lint format check docs compare lock clean-smoke
+.PHONY: setup system-data reproduce test lint format check docs compare lock clean-smoke
 
-setup: $(STAMP)
+setup: $(STAMP) system-data
+
+# Data that only Debian ships (Fashion-MNIST: no PyPI package has it), installed when we are root with apt;
+# otherwise a one-line note: the resource then comes from mirrors.fashion_mnist or its public home.
+system-data:
+	@if [ -d /usr/share/datasets/fashion-mnist ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get > /dev/null; then \
+	  apt-get install -y -q dataset-fashion-mnist > /dev/null 2>&1 \
+	  || { apt-get update -q > /dev/null && apt-get install -y -q dataset-fashion-mnist > /dev/null; }; \
+	else echo "note: Debian's dataset-fashion-mnist is not installed (needs root and apt-get); Fashion-MNIST will come from mirrors.fashion_mnist or the network"; fi
 
 # Exactly the locked set (kexue/lock.py): every package at its locked version, each file checked against
 # its hash, nothing resolved, so no dependency can pull another torch build; torch (the CPU build) first.
@@ -27,10 +36,10 @@ $(STAMP): requirements.lock requirements-nodeps.lock
 	$(VENV)/bin/pip install --quiet --require-hashes --no-deps -r requirements-nodeps.lock
 	touch $(STAMP)
 
-reproduce: $(STAMP)
+reproduce: setup
 	$(VENV)/bin/snakemake --cores $(CORES) $(ARGS)
 
-test: $(STAMP)
+test: setup
 	$(VENV)/bin/python -m pytest $(ARGS)
 
 lint: $(STAMP)

@@ -18,6 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from kexue import provenance
+from kexue.resources import ResourceError, check_acquired
 
 
 def write_atomic(path, write) -> None:
@@ -44,6 +45,12 @@ def read_json(path) -> dict:
     return json.loads(Path(path).read_text())
 
 
+def resource_folder(entry) -> Path:
+    """The folder of an acquired resource, from a rule's input `resource(name)` (the manifest comes first)."""
+    first = entry if isinstance(entry, (str, Path)) else entry[0]
+    return Path(first).parent
+
+
 def provenance_path(output) -> Path:
     """figures/capacity.png → figures/capacity.provenance.json (one record for the PNG and SVG)."""
     output = Path(output)
@@ -65,6 +72,18 @@ class Job:
         if "torch" in sys.modules:
             sys.modules["torch"].set_num_threads(self.threads)
         self.log.info("rule %s: %d thread(s), params %s", snakemake.rule, self.threads, _short(self.params))
+        self._check_resources()
+
+    def _check_resources(self) -> None:
+        """Once per job, before any use: the acquired resources among the inputs still hold the bytes their
+        manifests name (a disk error, an unzip over them or a swapped file stops the job here)."""
+        for path in self.smk.input:
+            if Path(path).name == "MANIFEST.json":
+                try:
+                    check_acquired(path)
+                except ResourceError as err:
+                    self.log.error("%s", err)
+                    raise SystemExit(str(err)) from None
 
     def record(self, inputs=None) -> dict:
         inputs = [p for p in (inputs if inputs is not None else self.smk.input) if Path(p).is_file()]

@@ -11,6 +11,13 @@ A claim has one rule or `all_of` several (all pass → reproduced, some → part
 not_reproduced; a part marked `required: true` that does not pass gives its own verdict instead of
 partially; a part marked `optional: true` is skipped when its key is absent, e.g. a task only some
 data sources cover), and optionally `inconclusive_when` (a boolean metric that voids the test).
+Guards (`guards:`, a list on the claim's rule) say when the run cannot decide its claim; each one that fires
+makes the verdict inconclusive, with its reason first in the evidence (see GUARDS below):
+  still_improving: the training curve still improved over its last `window` by more than `tolerance`
+  grid_edge:       the best setting is the lowest or highest value of its grid
+  seed_spread:     the effect is smaller than `factor` × its seed-to-seed standard deviation
+  resolution:      the predicted change is smaller than the grid's spacing where it is measured
+  precondition:    a condition of the claim is unmet (a rule of its own, with `why`)
 A claim that cannot be tested here says so with `not_evaluated: <reason>` and is inconclusive. A rule
 with `if_absent: <reason>` is tested when its metric keys exist and is inconclusive ("not evaluated",
 with the reason and the missing key) when the metrics file lacks one: for claims that only some tiers
@@ -119,7 +126,11 @@ def decide(claim: dict, metrics: dict) -> dict:
         return {"verdict": "error", "ours": "", "evidence": f"{type(err).__name__}: {err}"}
     verdicts = [v for v, _ in checks]
     failed_required = [v for p, v in zip(parts, verdicts, strict=True) if p.get("required") and v != "reproduced"]
-    if voided:
+    try:
+        fired, passed = apply_guards(rule.get("guards", []), metrics)
+    except (KeyError, TypeError, ValueError) as err:
+        return {"verdict": "error", "ours": ours, "evidence": f"guard: {type(err).__name__}: {err}"}
+    if voided or fired:
         verdict = "inconclusive"
     elif failed_required:
         verdict = "inconclusive" if "inconclusive" in failed_required else "not_reproduced"
@@ -137,6 +148,10 @@ def decide(claim: dict, metrics: dict) -> dict:
     )
     if voided:
         evidence = f"{void['why']} ({void['key']} is true); " + evidence
+    if fired:
+        evidence = "cannot decide: " + "; ".join(fired) + ". The rule alone: " + evidence
+    if passed:
+        evidence += " (guards passed: " + "; ".join(passed) + ")"
     return {"verdict": verdict, "ours": ours, "evidence": evidence}
 
 
@@ -167,3 +182,94 @@ def format_value(value) -> str:
     if isinstance(value, dict):
         return ", ".join(f"{k}: {format_value(v)}" for k, v in value.items())
     return str(value)
+
+
+# Guards: each returns (fired, message). A guard reads raw values that the scripts write (curves, grids,
+# per-seed effects), so the decision "can this run speak to its claim" is made here, in one place.
+
+
+def guard_still_improving(spec: dict, metrics: dict) -> tuple[bool, str]:
+    """Relative improvement of a curve over its last `window` fraction of evaluations."""
+    curve = [float(v) for v in lookup(metrics, spec["key"])]
+    window, tolerance = spec.get("window", 0.2), spec.get("tolerance", 0.01)
+    if len(curve) < 2:
+        return True, f"{spec['key']} has {len(curve)} evaluation(s): too few to tell whether training converged"
+    back = max(1, math.ceil(window * (len(curve) - 1)))
+    start, end = curve[-1 - back], curve[-1]
+    gain = (start - end) if spec.get("goal", "min") == "min" else (end - start)
+    relative = gain / abs(start) if start else math.copysign(math.inf, gain) if gain else 0.0
+    fired = relative > tolerance
+    return fired, (
+        f"{spec['key']} {'still improving' if fired else 'flat'}: {start:.4g} → {end:.4g} over the last "
+        f"{back} of {len(curve) - 1} evaluation steps ({relative:+.2%}, limit {tolerance:.2%})"
+    )
+
+
+def guard_grid_edge(spec: dict, metrics: dict) -> tuple[bool, str]:
+    """The best value at the lowest or highest end of its grid (a one-value grid cannot show an optimum)."""
+    if "key" in spec:
+        found = lookup(metrics, spec["key"])
+        best, grid, name = found["best"], found["grid"], spec["key"]
+    else:
+        best, grid, name = lookup(metrics, spec["best"]), lookup(metrics, spec["grid"]), spec["best"]
+    grid = sorted(float(g) for g in grid)
+    sides = spec.get("sides", ["low", "high"])
+    at = [s for s, end in (("low", grid[0]), ("high", grid[-1])) if s in sides and math.isclose(best, end)]
+    fired = bool(at) or len(grid) < 2
+    where = f"at the {' and '.join(at)} edge of" if at else "inside"
+    return fired, f"{name} best {best:g} {where} its grid [{', '.join(f'{g:g}' for g in grid)}]"
+
+
+def guard_seed_spread(spec: dict, metrics: dict) -> tuple[bool, str]:
+    """|mean effect| against `factor` × its standard deviation across seeds."""
+    factor = spec.get("factor", 1.0)
+    if "key" in spec:
+        values = np.asarray(lookup(metrics, spec["key"]), dtype=float)
+        name, n = spec["key"], len(values)
+        effect = float(values.mean())
+        spread = float(values.std(ddof=1)) if n > 1 else math.inf
+    else:
+        name, n = spec["effect"], None
+        effect, spread = float(lookup(metrics, spec["effect"])), float(lookup(metrics, spec["spread"]))
+    fired = not abs(effect) > factor * spread
+    seeds = f" over {n} seeds" if n is not None else ""
+    relation = "within" if fired else "beyond"
+    return fired, f"{name} effect {effect:.4g} {relation} {factor:g} × seed spread {spread:.3g}{seeds}"
+
+
+def guard_resolution(spec: dict, metrics: dict) -> tuple[bool, str]:
+    """A predicted change smaller than the grid's step cannot be seen on that grid."""
+    predicted, spacing = float(lookup(metrics, spec["predicted"])), float(lookup(metrics, spec["spacing"]))
+    fired = abs(predicted) < spacing
+    relation = "below" if fired else "at least"
+    return fired, f"predicted change {predicted:.4g} ({spec['predicted']}) {relation} the grid spacing {spacing:.4g}"
+
+
+def guard_precondition(spec: dict, metrics: dict) -> tuple[bool, str]:
+    """A condition the claim presupposes, written as a rule of its own."""
+    rule = {k: v for k, v in spec.items() if k != "why"}
+    verdict, evidence = check(rule, lookup(metrics, spec["key"]))
+    fired = verdict != "reproduced"
+    return fired, f"precondition {'unmet' if fired else 'met'} ({spec['key']} = {evidence})"
+
+
+GUARDS = {
+    "still_improving": guard_still_improving,
+    "grid_edge": guard_grid_edge,
+    "seed_spread": guard_seed_spread,
+    "resolution": guard_resolution,
+    "precondition": guard_precondition,
+}
+
+
+def apply_guards(guards: list, metrics: dict) -> tuple[list[str], list[str]]:
+    """(reasons of the guards that fired, summaries of those that passed)."""
+    fired, passed = [], []
+    for guard in guards:
+        ((kind, spec),) = guard.items()
+        hit, message = GUARDS[kind](spec, metrics)
+        if hit:
+            fired.append(f"{spec['why']}: {message}" if "why" in spec else message)
+        else:
+            passed.append(message)
+    return fired, passed

@@ -127,3 +127,126 @@ def test_optional_part_is_skipped_only_when_absent():
         "if_absent": "needs the full tier",
     }
     assert decide(claim(lonely), {})["verdict"] == "inconclusive"
+
+
+# Guards: each fires on a run that cannot decide its claim, and stays quiet on one that can.
+PASSING = {"key": "score", "at_least": 0.5}
+
+
+def guarded(guard, metrics):
+    return decide(claim({**PASSING, "guards": [guard]}), {"score": 0.9, **metrics})
+
+
+@pytest.mark.parametrize(
+    "guard, metrics, fires",
+    [
+        # a loss still falling 10 % over the last fifth of training; the same curve flat at the end
+        ({"still_improving": {"key": "curve"}}, {"curve": [5, 4, 3, 2.9, 2.8, 2.7, 2.6, 2.5, 2.4, 2.3, 2.07]}, True),
+        ({"still_improving": {"key": "curve"}}, {"curve": [5, 4, 3, 2.5, 2.2, 2.1, 2.05, 2.0, 2.0, 2.0, 2.0]}, False),
+        ({"still_improving": {"key": "curve", "goal": "max"}}, {"curve": [0.5, 0.8, 0.9, 0.95]}, True),
+        ({"still_improving": {"key": "curve", "goal": "max"}}, {"curve": [0.5, 0.8, 0.95, 0.95]}, False),
+        ({"still_improving": {"key": "curve"}}, {"curve": [3.0]}, True),  # one point shows nothing
+        # the best setting on either end of its grid, also on a two-value grid (the old check skipped those)
+        ({"grid_edge": {"key": "lr"}}, {"lr": {"best": 3e-3, "grid": [3e-4, 1e-3, 3e-3]}}, True),
+        ({"grid_edge": {"key": "lr"}}, {"lr": {"best": 3e-4, "grid": [3e-3, 1e-3, 3e-4]}}, True),
+        ({"grid_edge": {"key": "lr"}}, {"lr": {"best": 1e-3, "grid": [3e-4, 1e-3, 3e-3]}}, False),
+        ({"grid_edge": {"key": "wd"}}, {"wd": {"best": 0.1, "grid": [0.01, 0.1]}}, True),
+        ({"grid_edge": {"key": "wd"}}, {"wd": {"best": 0.1, "grid": [0.1]}}, True),
+        (
+            {"grid_edge": {"key": "wd", "sides": ["high"], "why": "0 is a bound"}},
+            {"wd": {"best": 0, "grid": [0, 1, 2]}},
+            False,
+        ),
+        ({"grid_edge": {"best": "b", "grid": "g"}}, {"b": 2, "g": [1, 2, 3]}, False),
+        # an effect of 0.006 against a seed spread of 0.004 passes at factor 1, not at factor 2
+        ({"seed_spread": {"key": "d"}}, {"d": [0.002, 0.006, 0.010]}, False),
+        ({"seed_spread": {"key": "d", "factor": 2}}, {"d": [0.002, 0.006, 0.010]}, True),
+        ({"seed_spread": {"key": "d"}}, {"d": [0.006]}, True),  # one seed has no spread to compare with
+        ({"seed_spread": {"effect": "e", "spread": "s"}}, {"e": -0.01, "s": 0.004}, False),
+        ({"seed_spread": {"effect": "e", "spread": "s"}}, {"e": 0.003, "s": 0.004}, True),
+        # 8.33 ln N grows by 5.8 from N = 500 to 1000 while the grid steps by 16
+        ({"resolution": {"predicted": "p", "spacing": "s"}}, {"p": 5.8, "s": 16}, True),
+        ({"resolution": {"predicted": "p", "spacing": "s"}}, {"p": 19.2, "s": 16}, False),
+        ({"precondition": {"key": "ppl", "at_most": 300, "why": "decoder too weak"}}, {"ppl": 631}, True),
+        ({"precondition": {"key": "ppl", "at_most": 300, "why": "decoder too weak"}}, {"ppl": 120}, False),
+    ],
+)
+def test_guards_fire_only_when_the_run_cannot_decide(guard, metrics, fires):
+    result = guarded(guard, metrics)
+    assert result["verdict"] == ("inconclusive" if fires else "reproduced"), result["evidence"]
+    if fires:
+        assert result["evidence"].startswith("cannot decide: ")
+    else:
+        assert "guards passed" in result["evidence"]
+
+
+def test_a_guard_turns_a_failure_into_inconclusive_and_keeps_the_rules_evidence():
+    result = decide(
+        claim({"key": "score", "at_least": 0.95, "guards": [{"still_improving": {"key": "c", "why": "undertrained"}}]}),
+        {"score": 0.9, "c": [3.0, 2.0, 1.0]},
+    )
+    assert result["verdict"] == "inconclusive"
+    assert result["evidence"].startswith("cannot decide: undertrained: c still improving")
+    assert "needs ≥ 0.95" in result["evidence"]  # the rule's own outcome is still shown
+
+
+def test_guards_on_an_all_of_rule_and_a_missing_guard_key_is_an_error():
+    rule = {"all_of": [{"key": "a", "equals": 1}, {"key": "b", "equals": 2}], "guards": [{"seed_spread": {"key": "d"}}]}
+    assert decide(claim(rule), {"a": 1, "b": 2, "d": [0.001, -0.001]})["verdict"] == "inconclusive"
+    assert decide(claim(rule), {"a": 1, "b": 2, "d": [1.0, 1.1]})["verdict"] == "reproduced"
+    missing = decide(claim(rule), {"a": 1, "b": 2})
+    assert missing["verdict"] == "error" and "'d'" in missing["evidence"]
+
+
+def test_the_claims_schema_checks_guards(tmp_path):
+    import shutil
+
+    import yaml
+
+    from kexue.config import CLAIMS_SCHEMA, ConfigError, load_claims
+
+    def registry(guard):
+        rule = {"key": "x", "at_least": 1, "guards": [guard]}
+        return {
+            "title": "A title",
+            "archives": [1],
+            "brief": "a.md",
+            "claims": [
+                {
+                    "id": "demo.C1",
+                    "kind": "claim",
+                    "url": "https://kexue.fm/archives/1",
+                    "statement": "a statement",
+                    "reference": {"value": "1", "source": "1"},
+                    "rule": rule,
+                    "expected": "reproduced",
+                }
+            ],
+        }
+
+    (tmp_path / CLAIMS_SCHEMA).parent.mkdir(parents=True)
+    shutil.copy(CLAIMS_SCHEMA, tmp_path / CLAIMS_SCHEMA)
+    folder = tmp_path / "config/articles/demo"
+    folder.mkdir(parents=True)
+    good = [
+        {"still_improving": {"key": "c", "goal": "max"}},
+        {"grid_edge": {"best": "b", "grid": "g"}},
+        {"seed_spread": {"key": "d", "factor": 2}},
+        {"resolution": {"predicted": "p", "spacing": "s"}},
+        {"precondition": {"key": "k", "at_most": 3, "why": "needs it"}},
+    ]
+    for guard in good:
+        (folder / "claims.yaml").write_text(yaml.safe_dump(registry(guard)))
+        load_claims(tmp_path, "demo")
+    bad = [
+        {"still_improving": {"key": "c", "goal": "lowest"}},
+        {"grid_edge": {"key": "k", "sides": ["low"]}},
+        {"seed_spread": {"effect": "e"}},
+        {"precondition": {"key": "k", "at_most": 3}},
+        {"converged": {"key": "c"}},
+        {"still_improving": {"key": "c"}, "grid_edge": {"key": "k"}},
+    ]
+    for guard in bad:
+        (folder / "claims.yaml").write_text(yaml.safe_dump(registry(guard)))
+        with pytest.raises(ConfigError, match="claims registry"):
+            load_claims(tmp_path, "demo")

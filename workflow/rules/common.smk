@@ -72,9 +72,10 @@ def article_targets() -> list:
     ]
 
 
-def resource(name: str) -> str:
-    """The manifest a rule depends on to use resource `name`; its files sit beside it."""
-    return f"{RES}/{name}/MANIFEST.json"
+def resource(name: str) -> list:
+    """The inputs that give a job resource `name`. Its manifest first, then its data files (so that a
+    changed file reruns the job). A script finds the folder with kexue.jobs.resource_folder."""
+    return [f"{RES}/{name}/MANIFEST.json"] + [f"{RES}/{name}/{f}" for f in RESOURCES[name]["files"]]
 
 
 def benchmark(article: str, name: str) -> str:
