@@ -221,7 +221,9 @@ def train_retrieval(settings: dict, alpha: float, seed: int, log=None) -> dict:
     model = Retrieval(s["keys"], s["values"], s["width"], alpha)
     optimiser = torch.optim.Adam(model.parameters(), lr=s["lr"])
     data = torch.Generator().manual_seed(seed)
-    val = retrieval_batch(s["val_size"], s["pairs"], s["keys"], s["values"], torch.Generator().manual_seed(10**6 + seed))
+    val = retrieval_batch(
+        s["val_size"], s["pairs"], s["keys"], s["values"], torch.Generator().manual_seed(10**6 + seed)
+    )
     curve, steps, entropies, reached = [], [], [], None
     for step in range(1, s["max_steps"] + 1):
         key_ids, value_ids, query_ids, target = retrieval_batch(s["batch"], s["pairs"], s["keys"], s["values"], data)

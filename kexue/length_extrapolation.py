@@ -66,7 +66,9 @@ def train(data: dict, s: dict, seed: int, log=None) -> tuple[lm.TinyLM, dict]:
             curve["step"].append(step)
             curve["val_loss"].append(val)
             if log:
-                log.info("seed %d, step %d: train loss %.4f, validation loss %.4f nats/char", seed, step, float(loss), val)
+                log.info(
+                    "seed %d, step %d: train loss %.4f, validation loss %.4f nats/char", seed, step, float(loss), val
+                )
     return model, curve
 
 

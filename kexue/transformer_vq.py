@@ -85,20 +85,20 @@ def causal_recurrence(Q: Tensor, C: Tensor, index: Tensor, V: Tensor) -> Tensor:
     return normalise(out)
 
 
-def _blocks(X: Tensor, l: int) -> Tensor:
+def _blocks(X: Tensor, block: int) -> Tensor:
     """(n, d) → (n/l, l, d)."""
-    if len(X) % l:
-        raise ValueError(f"sequence length {len(X)} is not a multiple of the block length {l}")
-    return X.reshape(len(X) // l, l, X.shape[-1])
+    if len(X) % block:
+        raise ValueError(f"sequence length {len(X)} is not a multiple of the block length {block}")
+    return X.reshape(len(X) // block, block, X.shape[-1])
 
 
-def _states(C: Tensor, index: Tensor, Vo: Tensor, l: int) -> Tensor:
+def _states(C: Tensor, index: Tensor, Vo: Tensor, block: int) -> Tensor:
     """U_i for every block i: the running sum of Δ_[j]ᵀV_[j] over blocks j ≤ i, shape (n/l, c, d_v + 1).
 
     Δ_[j]ᵀV_[j] adds each row of V_[j] to the row of its key's codeword; index_add does exactly that
     without materialising the (n, c) one-hot matrix."""
-    c, blocks = C.shape[0], len(Vo) // l
-    slot = torch.arange(len(Vo)) // l * c + index  # (block, codeword) as one flat row index
+    c, blocks = C.shape[0], len(Vo) // block
+    slot = torch.arange(len(Vo)) // block * c + index  # (block, codeword) as one flat row index
     per_block = torch.zeros(blocks * c, Vo.shape[1], dtype=Vo.dtype).index_add_(0, slot, Vo)
     return per_block.view(blocks, c, -1).cumsum(0)
 
@@ -108,17 +108,17 @@ def _shift(states: Tensor, blocks: int) -> Tensor:
     return torch.cat([torch.zeros_like(states[:blocks]), states[: len(states) - blocks]])
 
 
-def causal_blockwise(Q: Tensor, C: Tensor, index: Tensor, V: Tensor, l: int) -> Tensor:
+def causal_blockwise(Q: Tensor, C: Tensor, index: Tensor, V: Tensor, block: int) -> Tensor:
     """O_[i] = exp(Q_[i]K̂_[i]ᵀ + M)V_[i] + exp(Q_[i]Cᵀ)U_{i−1}: O(n(l + c)d), linear in n for fixed l, c."""
     Vo, K_hat = with_ones(V), C[index]
-    Qb, Kb, Vb = _blocks(Q, l), _blocks(K_hat, l), _blocks(Vo, l)
+    Qb, Kb, Vb = _blocks(Q, block), _blocks(K_hat, block), _blocks(Vo, block)
     local = torch.tril(torch.exp(Qb @ Kb.transpose(1, 2))) @ Vb  # within the block, causal mask M
-    older = torch.exp(Qb @ C.T) @ _shift(_states(C, index, Vo, l), 1)  # every earlier block via the codebook
+    older = torch.exp(Qb @ C.T) @ _shift(_states(C, index, Vo, block), 1)  # every earlier block via the codebook
     return normalise((local + older).reshape(len(Q), -1))
 
 
 def causal_window(
-    Q: Tensor, C: Tensor, index: Tensor, V: Tensor, l: int, bias_values: Tensor, stop_gradient: bool = False
+    Q: Tensor, C: Tensor, index: Tensor, V: Tensor, block: int, bias_values: Tensor, stop_gradient: bool = False
 ) -> Tensor:
     """With the sliding-window bias B_ij = b(i − j), 0 ≤ i − j ≤ l (len(bias_values) ≤ l + 1):
     O_[i] = exp(Q_[i]K̂_[i]ᵀ + B_[i,i])V_[i] + exp(Q_[i]K̂_[i−1]ᵀ + B_[i,i−1])V_[i−1] + exp(Q_[i]Cᵀ)U_{i−2}.
@@ -128,7 +128,7 @@ def causal_window(
     training approximation: a key then gets gradients only from queries of its own and the next block).
     K̂ is taken as given through `index`; a caller wanting straight-through gradients passes K_hat instead.
     """
-    return causal_window_keys(Q, C[index], C, index, V, l, bias_values, stop_gradient)
+    return causal_window_keys(Q, C[index], C, index, V, block, bias_values, stop_gradient)
 
 
 def causal_window_keys(
@@ -137,21 +137,21 @@ def causal_window_keys(
     C: Tensor,
     index: Tensor,
     V: Tensor,
-    l: int,
+    block: int,
     bias_values: Tensor,
     stop_gradient: bool = False,
 ) -> Tensor:
     """causal_window with the quantised keys passed explicitly (so that they can carry an STE gradient)."""
-    if len(bias_values) > l + 1:
-        raise ValueError(f"the window bias reaches {len(bias_values) - 1} back, beyond the block length {l}")
+    if len(bias_values) > block + 1:
+        raise ValueError(f"the window bias reaches {len(bias_values) - 1} back, beyond the block length {block}")
     Vo = with_ones(V)
-    Qb, Kb, Vb = _blocks(Q, l), _blocks(K_hat, l), _blocks(Vo, l)
-    B = window_bias(2 * l, bias_values)  # the bias between two consecutive blocks and the later one
-    B_same, B_prev = B[l:, l:], B[l:, :l]  # B_[i,i] (l, l) and B_[i,i−1] (l, l), the same for every i
+    Qb, Kb, Vb = _blocks(Q, block), _blocks(K_hat, block), _blocks(Vo, block)
+    B = window_bias(2 * block, bias_values)  # the bias between two consecutive blocks and the later one
+    B_same, B_prev = B[block:, block:], B[block:, :block]  # B_[i,i] (l, l) and B_[i,i−1] (l, l), the same for every i
     local = torch.tril(torch.exp(Qb @ Kb.transpose(1, 2) + B_same)) @ Vb
     Kp, Vp = _shift(Kb, 1), _shift(Vb, 1)  # K̂_[i−1], V_[i−1]; zero values before the first block
     previous = torch.exp(Qb @ Kp.transpose(1, 2) + B_prev) @ Vp
-    states = _states(C, index, Vo, l)  # built from K̂'s codeword indices: no gradient reaches K here
+    states = _states(C, index, Vo, block)  # built from K̂'s codeword indices: no gradient reaches K here
     if stop_gradient:
         states = states.detach()
     older = torch.exp(Qb @ C.T) @ _shift(states, 2)
@@ -175,42 +175,42 @@ def max_abs(a: Tensor, b: Tensor) -> float:
     return float((a - b).abs().max())
 
 
-def identities(n: int, d: int, c: int, l: int, seed: int) -> dict:
+def identities(n: int, d: int, c: int, block: int, seed: int) -> dict:
     """Max |difference| of each linear form from masked quadratic attention over the same K̂, float64."""
     p = random_problem(n, d, c, seed)
     Q, V, C, index = p["Q"], p["V"], p["C"], p["index"]
     K_hat = C[index]
     g = torch.Generator().manual_seed(seed + 1)
-    bias_values = torch.randn(l + 1, generator=g, dtype=torch.float64)  # b(0) … b(l): the widest allowed window
+    bias_values = torch.randn(block + 1, generator=g, dtype=torch.float64)  # b(0) … b(l): the widest allowed window
     causal = quadratic_attention(Q, K_hat, V, causal=True)
     biased = quadratic_attention(Q, K_hat, V, causal=True, bias=window_bias(n, bias_values))
     return {
         "encoder": max_abs(encoder_linear(Q, C, index, V), quadratic_attention(Q, K_hat, V, causal=False)),
         "recurrence": max_abs(causal_recurrence(Q, C, index, V), causal),
-        "blockwise": max_abs(causal_blockwise(Q, C, index, V, l), causal),
-        "window": max_abs(causal_window(Q, C, index, V, l, bias_values), biased),
+        "blockwise": max_abs(causal_blockwise(Q, C, index, V, block), causal),
+        "window": max_abs(causal_window(Q, C, index, V, block, bias_values), biased),
         "codes_used": int(len(torch.unique(index))),
     }
 
 
-def wrong_window(n: int, d: int, c: int, l: int, seed: int) -> float:
+def wrong_window(n: int, d: int, c: int, block: int, seed: int) -> float:
     """The same comparison with a bias reaching l + 1 back (beyond the block): the three-term formula
     misses the bias on the first key of block i − 2, so it is no longer exact."""
     p = random_problem(n, d, c, seed)
     Q, V, C, index = p["Q"], p["V"], p["C"], p["index"]
     g = torch.Generator().manual_seed(seed + 1)
-    bias_values = torch.randn(l + 2, generator=g, dtype=torch.float64)
+    bias_values = torch.randn(block + 2, generator=g, dtype=torch.float64)
     Vo, K_hat = with_ones(V), C[index]
-    Qb, Kb, Vb = _blocks(Q, l), _blocks(K_hat, l), _blocks(Vo, l)
-    B = window_bias(2 * l, bias_values[: l + 1])  # what the three-term formula can represent
-    local = torch.tril(torch.exp(Qb @ Kb.transpose(1, 2) + B[l:, l:])) @ Vb
-    previous = torch.exp(Qb @ _shift(Kb, 1).transpose(1, 2) + B[l:, :l]) @ _shift(Vb, 1)
-    older = torch.exp(Qb @ C.T) @ _shift(_states(C, index, Vo, l), 2)
+    Qb, Kb, Vb = _blocks(Q, block), _blocks(K_hat, block), _blocks(Vo, block)
+    B = window_bias(2 * block, bias_values[: block + 1])  # what the three-term formula can represent
+    local = torch.tril(torch.exp(Qb @ Kb.transpose(1, 2) + B[block:, block:])) @ Vb
+    previous = torch.exp(Qb @ _shift(Kb, 1).transpose(1, 2) + B[block:, :block]) @ _shift(Vb, 1)
+    older = torch.exp(Qb @ C.T) @ _shift(_states(C, index, Vo, block), 2)
     linear = normalise((local + previous + older).reshape(n, -1))
     return max_abs(linear, quadratic_attention(Q, K_hat, V, causal=True, bias=window_bias(n, bias_values)))
 
 
-def stopgrad_gradients(n: int, d: int, c: int, l: int, seed: int) -> dict:
+def stopgrad_gradients(n: int, d: int, c: int, block: int, seed: int) -> dict:
     """Key gradients of L = Σ O ⊙ G (G random) with the straight-through estimator K̂ = K + sg(C_Δ − K):
     exact (through quadratic attention) and with the gradient stopped through U (the blockwise window form).
 
@@ -221,28 +221,28 @@ def stopgrad_gradients(n: int, d: int, c: int, l: int, seed: int) -> dict:
     Q, V, C, index = p["Q"], p["V"], p["C"], p["index"]
     g = torch.Generator().manual_seed(seed + 2)
     G = torch.randn(n, V.shape[1], generator=g, dtype=torch.float64)
-    bias_values = torch.randn(l + 1, generator=g, dtype=torch.float64)
+    bias_values = torch.randn(block + 1, generator=g, dtype=torch.float64)
 
     # exact: autograd through S, so the per-(query, key) contributions can be split afterwards
     K = p["K"].clone().requires_grad_(True)
     K_hat = K + (C[index] - K).detach()
     S = Q @ K_hat.T + window_bias(n, bias_values)
     S.retain_grad()
-    O = normalise(torch.tril(torch.exp(S)) @ with_ones(V))
-    (O * G).sum().backward()
+    out = normalise(torch.tril(torch.exp(S)) @ with_ones(V))
+    (out * G).sum().backward()
     full = K.grad.clone()
-    block = torch.arange(n) // l
-    near = ((block[:, None] - block[None, :]) >= 0) & ((block[:, None] - block[None, :]) <= 1)  # (query, key)
+    lag = (torch.arange(n) // block)[:, None] - (torch.arange(n) // block)[None, :]  # blk(i) − blk(j)
+    near = (lag >= 0) & (lag <= 1)  # (query, key)
     restricted = (S.grad * near).T @ Q
     neglected = (S.grad * ~near).T @ Q
 
     # stop-gradient: the linear form with U detached
     K2 = p["K"].clone().requires_grad_(True)
     K2_hat = K2 + (C[index] - K2).detach()
-    O2 = causal_window_keys(Q, K2_hat, C, index, V, l, bias_values, stop_gradient=True)
-    (O2 * G).sum().backward()
+    out2 = causal_window_keys(Q, K2_hat, C, index, V, block, bias_values, stop_gradient=True)
+    (out2 * G).sum().backward()
     return {
-        "forward_difference": max_abs(O2.detach(), O.detach()),
+        "forward_difference": max_abs(out2.detach(), out.detach()),
         "stopgrad_vs_restricted": max_abs(K2.grad, restricted),
         "stopgrad_vs_full": max_abs(K2.grad, full),
         "neglected_relative_norm": float(neglected.norm() / full.norm()),
@@ -278,7 +278,7 @@ def _seconds(fn) -> float:
     return time.perf_counter() - start
 
 
-def timings(ns, d: int, c: int, l: int, chunk: int, repeats: int, seed: int, log=None) -> list[dict]:
+def timings(ns, d: int, c: int, block: int, chunk: int, repeats: int, seed: int, log=None) -> list[dict]:
     """Wall seconds (float32, torch, the threads the caller set) of causal quadratic attention and of the VQ
     blockwise form with and without the nearest-codeword assignment (O(ncd), part of its cost), median
     and minimum over `repeats`. The repeats are interleaved over n (repeat r times every n before
@@ -286,8 +286,8 @@ def timings(ns, d: int, c: int, l: int, chunk: int, repeats: int, seed: int, log
     problems = {n: random_problem(n, d, c, seed, dtype=torch.float32) for n in ns}
     forms = {
         "quadratic": lambda p: quadratic_causal_chunked(p["Q"], p["K"], p["V"], chunk),
-        "vq": lambda p: causal_blockwise(p["Q"], p["C"], assign(p["K"], p["C"]), p["V"], l),
-        "vq_without_assignment": lambda p: causal_blockwise(p["Q"], p["C"], p["index"], p["V"], l),
+        "vq": lambda p: causal_blockwise(p["Q"], p["C"], assign(p["K"], p["C"]), p["V"], block),
+        "vq_without_assignment": lambda p: causal_blockwise(p["Q"], p["C"], p["index"], p["V"], block),
     }
     seconds = {(n, form): [] for n in ns for form in forms}
     with torch.no_grad():

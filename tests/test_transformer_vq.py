@@ -39,20 +39,20 @@ def test_encoder_identity_against_naive_softmax(problem):
     assert np.abs(vq.encoder_linear(Q, C, index, V).numpy() - reference).max() < 1e-12
 
 
-@pytest.mark.parametrize("l", [8, 16, 32])
-def test_causal_forms_against_naive_softmax(problem, l):
+@pytest.mark.parametrize("block", [8, 16, 32])
+def test_causal_forms_against_naive_softmax(problem, block):
     Q, V, C, index = problem["Q"], problem["V"], problem["C"], problem["index"]
     reference = naive_attention(Q, C[index], V)
     assert np.abs(vq.causal_recurrence(Q, C, index, V).numpy() - reference).max() < 1e-12
-    assert np.abs(vq.causal_blockwise(Q, C, index, V, l).numpy() - reference).max() < 1e-12
+    assert np.abs(vq.causal_blockwise(Q, C, index, V, block).numpy() - reference).max() < 1e-12
 
 
 def test_window_bias_form_against_naive_softmax(problem):
     Q, V, C, index = problem["Q"], problem["V"], problem["C"], problem["index"]
-    l = 16
-    b = torch.linspace(2.0, -1.0, l + 1, dtype=torch.float64)  # b(0) … b(l)
-    reference = naive_attention(Q, C[index], V, bias=lambda k: float(b[k]) if 0 <= k <= l else 0.0)
-    assert np.abs(vq.causal_window(Q, C, index, V, l, b).numpy() - reference).max() < 1e-12
+    block = 16
+    b = torch.linspace(2.0, -1.0, block + 1, dtype=torch.float64)  # b(0) … b(l)
+    reference = naive_attention(Q, C[index], V, bias=lambda k: float(b[k]) if 0 <= k <= block else 0.0)
+    assert np.abs(vq.causal_window(Q, C, index, V, block, b).numpy() - reference).max() < 1e-12
 
 
 def test_quantisation_matters(problem):
@@ -62,7 +62,7 @@ def test_quantisation_matters(problem):
 
 
 def test_trap_window_wider_than_the_block_breaks_the_formula():
-    assert vq.wrong_window(n=64, d=8, c=6, l=8, seed=0) > 1e-4
+    assert vq.wrong_window(n=64, d=8, c=6, block=8, seed=0) > 1e-4
     with pytest.raises(ValueError, match="beyond the block length"):
         p = vq.random_problem(64, 8, 6, 0)
         vq.causal_window(p["Q"], p["C"], p["index"], p["V"], 8, torch.zeros(10, dtype=torch.float64))
@@ -79,13 +79,13 @@ def test_trap_denominator_needs_the_ones_column(problem):
 
 
 def test_identities_summary_is_exact():
-    row = vq.identities(n=128, d=16, c=8, l=16, seed=0)
+    row = vq.identities(n=128, d=16, c=8, block=16, seed=0)
     for form in ("encoder", "recurrence", "blockwise", "window"):
         assert row[form] < 1e-12, form
 
 
 def test_stopgrad_is_the_exact_gradient_restricted_to_two_blocks():
-    row = vq.stopgrad_gradients(n=64, d=8, c=6, l=8, seed=1)
+    row = vq.stopgrad_gradients(n=64, d=8, c=6, block=8, seed=1)
     assert row["forward_difference"] < 1e-12
     assert row["stopgrad_vs_restricted"] < 1e-12
     assert row["restricted_plus_neglected_vs_full"] < 1e-12
@@ -106,7 +106,7 @@ def test_loglog_slope():
 
 
 def test_timings_write_what_the_rule_reads():
-    rows = vq.timings([64, 128], d=8, c=8, l=16, chunk=32, repeats=2, seed=0)
+    rows = vq.timings([64, 128], d=8, c=8, block=16, chunk=32, repeats=2, seed=0)
     assert [r["n"] for r in rows] == [64, 128]
     for form in ("quadratic", "vq", "vq_without_assignment"):
         assert all(r[f"{form}_s"] >= r[f"{form}_min_s"] > 0 for r in rows)

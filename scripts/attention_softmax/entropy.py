@@ -12,9 +12,16 @@ half_half = float(am.two_level_gap(0.5, 1.0))
 job.log.info("closed form %s; the author's minimiser %.7f; half/half %.7f", closed, am.author_minimiser(), half_half)
 numerical = am.numerical_floor(s["n"], s["restarts"], s["k_step"], np.random.default_rng(s["seed"]), 1.0)
 finite = am.floor_finite_n(s["n"], 1.0)
-job.log.info("numerical at n = %d: best %.7f (random %.7f, k-search %.7f at k = %d); finite-n exact %.7f at k = %d",
-             s["n"], numerical["best"], numerical["best_random"], numerical["best_k_search"], numerical["best_k"],
-             finite["gap"], finite["k"])
+job.log.info(
+    "numerical at n = %d: best %.7f (random %.7f, k-search %.7f at k = %d); finite-n exact %.7f at k = %d",
+    s["n"],
+    numerical["best"],
+    numerical["best_random"],
+    numerical["best_k_search"],
+    numerical["best_k"],
+    finite["gap"],
+    finite["k"],
+)
 gaps = [am.floor_closed_form(tau) for tau in s["taus"]]
 finite_by_tau = [am.floor_finite_n(n, tau) for tau in s["taus"] for n in s["finite_ns"]]
 for g in gaps:

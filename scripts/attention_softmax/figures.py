@@ -74,7 +74,7 @@ runs = [
 curves = pd.DataFrame(runs)
 job.table(out.init_table, curves, [inp.init])
 fig, (left, right) = panels(2, width=4.8)
-for i, ((alpha, seed), g) in enumerate(curves.groupby(["alpha", "seed"])):
+for (alpha, seed), g in curves.groupby(["alpha", "seed"]):
     color = f"C{sorted(curves['alpha'].unique()).index(alpha)}"
     label = f"α = {alpha:g}" if seed == curves["seed"].min() else None
     left.plot(g["step"], g["accuracy"], color=color, lw=1, label=label)

@@ -52,7 +52,11 @@ fig, axes = panels(1, width=5.5)
 ax = axes[0]
 if len(rows):
     for i, (form, name) in enumerate(
-        [("quadratic", "quadratic, causal"), ("vq", "VQ blockwise"), ("vq_without_assignment", "VQ, assignment excluded")]
+        [
+            ("quadratic", "quadratic, causal"),
+            ("vq", "VQ blockwise"),
+            ("vq_without_assignment", "VQ, assignment excluded"),
+        ]
     ):
         ax.plot(rows["n"], rows[f"{form}_s"], "o-", color=f"C{i}", label=f"{name}: slope {timing['slope'][form]:.2f}")
     reference = rows["vq_s"].iloc[0] * rows["n"] / rows["n"].iloc[0]

@@ -12,7 +12,9 @@ ARTICLE_OUTPUTS["transformer_vq"] = [
     f"{TVQ_OUT}/figures/timing.png",
 ]
 
-ARTICLE_BENCHMARKS["transformer_vq"] = [benchmark("transformer_vq", name) for name in ["identities", "timing", "figures"]]
+ARTICLE_BENCHMARKS["transformer_vq"] = [
+    benchmark("transformer_vq", name) for name in ["identities", "timing", "figures"]
+]
 
 
 rule transformer_vq:
