@@ -245,3 +245,28 @@ def train_retrieval(settings: dict, alpha: float, seed: int, log=None) -> dict:
     if log and reached is None:
         log.info("α = %g, seed %d: never reached %.2f (last %.3f)", alpha, seed, s["target"], curve[-1])
     return {"alpha": alpha, "seed": seed, "steps": steps, "accuracy": curve, "entropy": entropies, "reached": reached}
+
+
+def summarise_init(runs_by_alpha: dict) -> dict:
+    """Steps to the target per α (median over seeds, a run that never reached it counting as ∞) and the
+    brief's ordering. runs_by_alpha: {α: [train_retrieval results]}. The raw per-seed steps stay in the
+    result (None: never reached) for the guards and the figure; JSON has no ∞, so an infinite median is None."""
+    per_alpha, median = {}, {}
+    for alpha, runs in runs_by_alpha.items():
+        key = f"{alpha:g}"
+        steps = [r["reached"] for r in runs]
+        median[key] = float(np.median([math.inf if x is None else x for x in steps]))
+        per_alpha[key] = {
+            "steps": steps,
+            "median": None if math.isinf(median[key]) else median[key],
+            "reached_fraction": sum(x is not None for x in steps) / len(steps),
+            "runs": runs,
+        }
+    return {
+        "per_alpha": per_alpha,
+        "median_steps": {a: per_alpha[a]["median"] for a in per_alpha},
+        "alpha1_not_slower_than_alpha10": bool(median["1"] <= median["10"]),
+        "alpha10_faster_than_alpha30": bool(median["10"] < median["30"]),
+        "alpha30_twice_as_slow_or_never": bool(math.isinf(median["30"]) or median["30"] >= 2 * median["10"]),
+        "alpha1_reached_fraction": per_alpha["1"]["reached_fraction"],
+    }

@@ -193,3 +193,68 @@ def identities(d: int, trials: int, max_position: int, xi: float, moving_window:
         "moving_average_max_increase": float(increases.max()),
         "moving_average_non_increasing": bool(np.all(increases <= 1e-12)),
     }
+
+
+# --------------------------------------------------------------------------- the seeds gathered
+
+
+def _per_seed(runs: list, mask: str, factor: float, key: str) -> list:
+    return [next(r[key] for r in run["rows"] if r["mask"] == mask and r["factor"] == factor) for run in runs]
+
+
+def _differences(a: list, b: list) -> list:
+    return [x - y for x, y in zip(a, b, strict=True)]
+
+
+def summarise(runs: list, factors: list) -> dict:
+    """The rules' values (means over seeds) and what the guards read (per-seed values, training curves).
+
+    At L = N there are no positions beyond N: the reference accuracy is every position of the training length."""
+    acc = {(m, f): _per_seed(runs, m, f, "accuracy_beyond") for m in ("full", "window") for f in factors}
+    at_n = acc["full", 1]
+    drop_4n = _differences(at_n, acc["full", 4])
+    gap = {f: _differences(acc["window", f], at_n) for f in (4, 8)}
+    like_for_like = {f: _differences(acc["window", f], acc["window", 2]) for f in (4, 8)}
+    window_over_full = _differences(acc["window", 4], acc["full", 4])
+    entropy = {
+        m: [float(np.mean(_per_seed(runs, m, f, "entropy_beyond"))) for f in (1, 2, 4, 8)] for m in ("full", "window")
+    }
+    curves = [run["curve"]["val_loss"] for run in runs]
+    table = {
+        m: {
+            f"{f:g}": {
+                k: float(np.mean(_per_seed(runs, m, f, k)))
+                for k in ("accuracy_beyond", "loss_beyond", "entropy_beyond")
+            }
+            for f in factors
+        }
+        for m in ("full", "window")
+    }
+    return {
+        "seeds": [run["seed"] for run in runs],
+        "curves": curves,
+        "curve": [float(np.mean(v)) for v in zip(*curves, strict=True)],
+        "final_val_loss": float(np.mean([c[-1] for c in curves])),
+        "table": table,
+        "accuracy_at_N": float(np.mean(at_n)),
+        "accuracy_full_4N": float(np.mean(acc["full", 4])),
+        "drop_4N": float(np.mean(drop_4n)),
+        "drop_4N_per_seed": drop_4n,
+        "window_gap_4N": float(np.mean(gap[4])),
+        "window_gap_8N": float(np.mean(gap[8])),
+        "window_gap_4N_per_seed": gap[4],
+        "window_gap_8N_per_seed": gap[8],
+        "window_vs_2N_4N": float(np.mean(like_for_like[4])),
+        "window_vs_2N_8N": float(np.mean(like_for_like[8])),
+        "window_over_full_4N": float(np.mean(window_over_full)),
+        "window_over_full_4N_per_seed": window_over_full,
+        "entropy_lengths": [1, 2, 4, 8],
+        "entropy_full": entropy["full"],
+        "entropy_window": entropy["window"],
+        "entropy_full_strictly_increasing": bool(np.all(np.diff(entropy["full"]) > 0)),
+        "entropy_window_max_relative_change": float(max(abs(h / entropy["window"][0] - 1) for h in entropy["window"])),
+        # like for like: against 2N, where every position beyond N already sees N keys
+        "entropy_window_vs_2N_max_relative_change": float(
+            max(abs(h / entropy["window"][1] - 1) for h in entropy["window"][2:])
+        ),
+    }
