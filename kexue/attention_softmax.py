@@ -210,7 +210,7 @@ class Retrieval(torch.nn.Module):
 
 def attention_entropy(weights: torch.Tensor) -> float:
     """Mean over the batch of −Σ a log a."""
-    return float(-(weights * torch.log(weights.clamp_min(1e-30))).sum(-1).mean())
+    return float(-(weights * torch.log(weights.clamp_min(1e-30))).sum(-1).mean().detach())
 
 
 def train_retrieval(settings: dict, alpha: float, seed: int, log=None) -> dict:
