@@ -1,17 +1,15 @@
 """Part B: one learning rate (regime), every Adam variant and seed, one pass over the MNIST images each."""
 
-from pathlib import Path
-
 import torch
 
 from kexue import momentum_accumulation as ma
 from kexue import sources
-from kexue.jobs import Job, write_json
+from kexue.jobs import Job, resource_folder, write_json
 
 job = Job(snakemake)
 p = snakemake.params
 lr = float(snakemake.wildcards.lr)
-splits = sources.read_mnist(Path(snakemake.input[0]).parent / "mnist.pkl.gz")
+splits = sources.read_mnist(resource_folder(snakemake.input) / "mnist.pkl.gz")
 data = {
     "train": torch.from_numpy(splits["train"][0][: p.train_images]),
     "train_labels": torch.from_numpy(splits["train"][1][: p.train_images]),

@@ -1,17 +1,15 @@
 """factor_two: the two-view loss against twice the alternating objective at its optimum (random MLP, MNIST,
 random-shift augmentations), and the variance of the per-batch estimates."""
 
-from pathlib import Path
-
 import torch
 
 from kexue import simsiam as ss
 from kexue import sources
-from kexue.jobs import Job
+from kexue.jobs import Job, resource_folder
 
 job = Job(snakemake)
 p = snakemake.params
-x = torch.from_numpy(sources.read_mnist(Path(snakemake.input[0]).parent / "mnist.pkl.gz")["train"][0][: p.images])
+x = torch.from_numpy(sources.read_mnist(resource_folder(snakemake.input) / "mnist.pkl.gz")["train"][0][: p.images])
 result = ss.factor_two(x, p.widths, p.pad, p.pairs, p.batch, p.seed)
 job.log.info("%s", result)
 job.metrics(

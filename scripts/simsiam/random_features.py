@@ -1,16 +1,14 @@
 """random_features: kNN accuracy of the frozen randomly initialised encoder against raw pixels."""
 
-from pathlib import Path
-
 import numpy as np
 
 from kexue import simsiam as ss
 from kexue import sources
-from kexue.jobs import Job
+from kexue.jobs import Job, resource_folder
 
 job = Job(snakemake)
 p = snakemake.params
-data = ss.mnist_images(sources.read_mnist(Path(snakemake.input[0]).parent / "mnist.pkl.gz"), p.train_images)
+data = ss.mnist_images(sources.read_mnist(resource_folder(snakemake.input) / "mnist.pkl.gz"), p.train_images)
 random_cnn = [ss.random_feature_knn(data, p.channels, p.knn_k, seed) for seed in p.seeds]
 raw = ss.knn_accuracy(
     data["train"].reshape(len(data["train"]), -1).numpy(),

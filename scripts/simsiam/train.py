@@ -1,17 +1,15 @@
 """One SimSiam variant and seed on MNIST: per-epoch loss and output std, final std, effective rank, kNN."""
 
-from pathlib import Path
-
 import torch
 
 from kexue import simsiam as ss
 from kexue import sources
-from kexue.jobs import Job, write_json
+from kexue.jobs import Job, resource_folder, write_json
 
 job = Job(snakemake)
 torch.set_num_threads(snakemake.threads)
 p = dict(snakemake.params.settings)
-data = ss.mnist_images(sources.read_mnist(Path(snakemake.input[0]).parent / "mnist.pkl.gz"), p.pop("train_images"))
+data = ss.mnist_images(sources.read_mnist(resource_folder(snakemake.input) / "mnist.pkl.gz"), p.pop("train_images"))
 p.pop("seeds")
 p.pop("threads")
 run = ss.train(snakemake.wildcards.variant, data, seed=int(snakemake.wildcards.seed), log=job.log, **p)
