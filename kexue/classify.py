@@ -11,7 +11,8 @@ Conventions:
 - Labels are integer class ids of shape (n,) or (n, heads) (several classification heads per sample,
   the scores then of shape (n, heads, classes)); accuracy is the mean over samples and heads.
 - The history has one row per epoch, epoch 0 (before training) included: mean training loss over the
-  epoch's batches, and for every named evaluation set its loss and accuracy, plus what `extra` adds.
+  epoch's batches, the training set's accuracy, and for every named evaluation set its loss and accuracy,
+  plus what `extra` adds.
 """
 
 from __future__ import annotations
@@ -158,8 +159,9 @@ def train(
         out = {"epoch": epoch, "train_batch_loss": train_loss}
         for name, (x, y) in sets.items():
             outputs = predict(model, x)
-            with torch.no_grad():
-                out[f"{name}_loss"] = loss(outputs, y).item()
+            if name != "train":  # the training loss is the epoch's batch mean already; a full pass costs more
+                with torch.no_grad():
+                    out[f"{name}_loss"] = loss(outputs, y).item()
             out[f"{name}_accuracy"] = accuracy(scores(outputs), y)
         return out | (extra(model, epoch) if extra else {})
 
