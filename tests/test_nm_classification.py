@@ -147,3 +147,31 @@ def test_losses_all_have_a_function():
     for name, (n, m) in itertools.product(nm.LOSSES, [(2, 3)]):
         s, y = torch.randn(4, n, m), torch.randint(0, m, (4, n))
         assert torch.isfinite(nm.hard_loss(name, m)(s, y))
+
+
+# --------------------------------------------------------------------------- what the guards read
+
+
+def test_committed_metrics_hold_what_the_guards_read():
+    """Every guard's key is in the committed default-tier metrics, as the raw values it needs: a curve with one
+    value per epoch (epoch 0 included), one effect per seed."""
+    from pathlib import Path
+
+    import yaml
+
+    from kexue.verdicts import lookup
+
+    root = Path(__file__).resolve().parents[1]
+    claims = yaml.safe_load((root / "config/articles/nm_classification/claims.yaml").read_text())["claims"]
+    config = yaml.safe_load((root / "config/articles/nm_classification/config.yaml").read_text())["linear_task"]
+    guarded = [c for c in claims if "guards" in c["rule"]]
+    assert guarded
+    for claim in guarded:
+        metrics = __import__("json").loads((root / "results" / claim["metrics"]).read_text())
+        for guard in claim["rule"]["guards"]:
+            ((kind, spec),) = guard.items()
+            value = lookup(metrics, spec["key"])
+            if kind == "still_improving":
+                assert len(value) == config["epochs"] + 1, (claim["id"], spec["key"])
+            elif kind == "seed_spread":
+                assert len(value) == len(config["seeds"]), (claim["id"], spec["key"])
