@@ -137,3 +137,35 @@ def test_welch_both_ways():
     assert result["min_one_sided_p"] == result["p_first_better"] and result["difference"] == pytest.approx(0.358)
     tie = ea.welch([0.5, 0.6, 0.7], [0.55, 0.65, 0.6])
     assert tie["min_one_sided_p"] > 0.05
+
+
+def test_committed_metrics_hold_what_the_guards_read():
+    """Every guard's key is in the committed default-tier metrics as the raw value it needs: a test-accuracy curve
+    with one value per epoch (epoch 0 included), a p-value or a share for the preconditions."""
+    import json
+    from pathlib import Path
+
+    import yaml
+
+    from kexue.verdicts import lookup
+
+    root = Path(__file__).resolve().parents[1]
+    folder = root / "config/articles/exact_accuracy"
+    claims = yaml.safe_load((folder / "claims.yaml").read_text())["claims"]
+    epochs = yaml.safe_load((folder / "config.yaml").read_text())["training"]["epochs"]
+    checked = 0
+    for claim in claims:
+        metrics = json.loads((root / "results" / claim["metrics"]).read_text())
+        for guard in claim["rule"].get("guards", []):
+            ((kind, spec),) = guard.items()
+            try:
+                value = lookup(metrics, spec["key"])
+            except KeyError:
+                assert "if_absent" in claim["rule"], (claim["id"], spec["key"])  # a set not on this tier
+                continue
+            if kind == "still_improving":
+                assert len(value) == epochs + 1, (claim["id"], spec["key"])
+            else:
+                assert 0 <= value <= 1, (claim["id"], spec["key"])
+            checked += 1
+    assert checked >= 8

@@ -1,15 +1,13 @@
 """One image set as tensors for every run: a seeded training subsample and the full test set."""
 
-from pathlib import Path
-
 import torch
 
 from kexue import classify
-from kexue.jobs import Job, write_atomic
+from kexue.jobs import Job, resource_folder, write_atomic
 
 job = Job(snakemake)
 p = snakemake.params
-folder = Path(snakemake.input[0]).parent
+folder = resource_folder(snakemake.input)
 name = snakemake.wildcards.dataset
 splits = classify.image_splits(name, folder / "mnist.pkl.gz" if name == "mnist" else folder)
 train = classify.subsample(*splits["train"], p.train_size, p.subsample_seed)
