@@ -12,7 +12,8 @@ Conventions:
   the scores then of shape (n, heads, classes)); accuracy is the mean over samples and heads.
 - The history has one row per epoch, epoch 0 (before training) included: mean training loss over the
   epoch's batches, the training set's accuracy, and for every named evaluation set its loss and accuracy,
-  plus what `extra` adds.
+  plus what `extra` adds. A non-finite training loss stops the run before its step: the remaining epochs
+  repeat the last evaluation, marked `diverged`.
 """
 
 from __future__ import annotations
@@ -165,21 +166,29 @@ def train(
             out[f"{name}_accuracy"] = accuracy(scores(outputs), y)
         return out | (extra(model, epoch) if extra else {})
 
-    history = [row(0, math.nan)]
+    history = [row(0, math.nan) | {"diverged": False}]
     started = time.perf_counter()
     x, y = train_set
+    diverged = False
     for epoch in range(1, epochs + 1):
+        if diverged:  # the run stopped: its model stays at the last finite step, evaluated as such
+            history.append(history[-1] | {"epoch": epoch, "train_batch_loss": math.nan})
+            continue
         model.train()
         losses = []
         for batch in epoch_batches(len(x), batch_size, order):
             value = loss(model(x[batch]), y[batch])
+            if not torch.isfinite(value):
+                # a loss that can reach ±inf (e.g. −log of a batch mean that underflowed to 0) ends the run
+                # before the step, so the parameters stay finite; the run is recorded as diverged
+                log.warning("training loss not finite in epoch %d (seed %d): the run stops here", epoch, seed)
+                diverged = True
+                break
             opt.zero_grad(set_to_none=True)
             value.backward()
             opt.step()
             losses.append(value.item())
-        if not all(map(math.isfinite, losses)):
-            raise FloatingPointError(f"training loss not finite in epoch {epoch} (seed {seed})")
-        history.append(row(epoch, sum(losses) / len(losses)))
+        history.append(row(epoch, sum(losses) / len(losses) if losses else math.nan) | {"diverged": diverged})
         log.info(
             "epoch %d/%d  batch loss %.4f  %s  (%.1f s)",
             epoch,
@@ -196,8 +205,9 @@ def summary(history: pd.DataFrame, model: nn.Module) -> dict:
     final = history.iloc[-1].to_dict()
     curves = {c: history[c].tolist() for c in history.columns if c.endswith("_accuracy")}
     return {
-        "final": {k: v for k, v in final.items() if k != "epoch"},
+        "final": {k: v for k, v in final.items() if k not in ("epoch", "diverged")},
         "epochs": int(final["epoch"]),
+        "diverged": bool(history["diverged"].any()),
         "curves": curves,
         "parameters": parameter_count(model),
     }

@@ -125,17 +125,23 @@ def test_train_passes_tuple_outputs_to_the_loss_and_scores_to_accuracy():
     assert history["train_accuracy"].iloc[-1] > 0.85 > history["train_accuracy"].iloc[0]
 
 
-def test_train_stops_on_a_non_finite_loss():
-    with pytest.raises(FloatingPointError, match="not finite"):
-        classify.train(
-            lambda: classify.mlp([4, 2]),
-            lambda out, y: out.sum() * torch.tensor(float("nan")),
-            toy_data(),
-            epochs=1,
-            batch_size=64,
-            lr=1e-2,
-            seed=0,
-        )
+def test_train_stops_on_a_non_finite_loss_and_records_it():
+    """The loss turns infinite in the second epoch: the run stops before stepping, keeps finite parameters, and
+    the remaining epochs repeat the last evaluation, marked diverged."""
+    calls = []
+
+    def loss(out, y):
+        calls.append(1)
+        value = torch.nn.functional.cross_entropy(out, y)
+        return value * torch.tensor(float("inf")) if len(calls) > 4 else value
+
+    model, history = classify.train(
+        lambda: classify.mlp([4, 2]), loss, toy_data(), epochs=4, batch_size=64, lr=1e-2, seed=0
+    )
+    assert list(history["diverged"]) == [False, False, True, True, True]
+    assert all(torch.isfinite(p).all() for p in model.parameters())
+    assert history["train_accuracy"].iloc[2] == history["train_accuracy"].iloc[4]
+    assert classify.summary(history, model)["diverged"] is True
 
 
 def test_subsample_is_seeded_and_keeps_pairs():
