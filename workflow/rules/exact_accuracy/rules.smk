@@ -30,10 +30,11 @@ ARTICLE_BENCHMARKS["exact_accuracy"] = (
 
 
 rule exact_accuracy:
-    """Everything for the EXACT critique: tables, figures, verdicts."""
+    """Everything for the EXACT critique: tables, figures, verdicts and its report page."""
     input:
         ARTICLE_OUTPUTS["exact_accuracy"],
         f"{EXA_OUT}/verdicts.csv",
+        f"{EXA_OUT}/REPORT.md",
 
 
 rule exact_accuracy_toy:

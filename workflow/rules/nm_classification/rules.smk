@@ -25,10 +25,11 @@ ARTICLE_BENCHMARKS["nm_classification"] = [
 
 
 rule nm_classification:
-    """Everything for the n m-way classification article: tables, figures, verdicts."""
+    """Everything for the n m-way classification article: tables, figures, verdicts and its report page."""
     input:
         ARTICLE_OUTPUTS["nm_classification"],
         f"{NMC_OUT}/verdicts.csv",
+        f"{NMC_OUT}/REPORT.md",
 
 
 rule nm_classification_exact:
