@@ -2,6 +2,8 @@
 baselines (every character a word, bigram-PMI joining, jieba's own dictionary); score P/R/F1 by span matching."""
 
 import math
+import shutil
+import tempfile
 from pathlib import Path
 
 from kexue import new_word_discovery as nwd
@@ -14,8 +16,7 @@ lines = nwd.gold_lines(read_peoples_daily(Path(snakemake.input.corpus).parent / 
 train, test = nwd.split_lines(lines, p.test_fraction, p.discovery_lines, p.test_lines)
 texts = ["".join(words) for words in test]
 job.log.info("test: %d lines, %d gold words, %d characters", len(test), sum(map(len, test)), sum(map(len, texts)))
-cache = Path(snakemake.output.metrics).parent / ".jieba"
-cache.mkdir(exist_ok=True)
+cache = tempfile.mkdtemp(prefix="jieba-")  # jieba's prefix-dictionary caches: scratch, never results
 
 
 def evaluate(name, cut, **extra):
@@ -75,3 +76,4 @@ job.metrics(
         },
     },
 )
+shutil.rmtree(cache)
