@@ -26,6 +26,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import torch
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -68,6 +69,7 @@ def main():
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--model", help="a local transformers model folder (default: the MiniLM package)")
     parser.add_argument("--mirror", default=str(ROOT / ".." / "shared" / "data" / "sts"))
+    parser.add_argument("--pairs", help="the STS-B pairs as the pipeline stores them (.parquet); else --mirror")
     parser.add_argument("--grid", action="store_true")
     parser.add_argument("--max-pairs", type=int, help="only the first N STS-B test pairs")
     parser.add_argument("--json", help="also write the numbers to this file")
@@ -76,7 +78,8 @@ def main():
     hub_offline()  # local files only; set before transformers is imported (by the loaders)
     torch.set_num_threads(args.threads)
     encoder = load_transformer(args.model) if args.model else load_minilm()
-    test = load_sts("stsb", args.mirror).query("split == 'test'")
+    stsb = pd.read_parquet(args.pairs) if args.pairs else load_sts("stsb", args.mirror)
+    test = stsb.query("split == 'test'")
     if args.max_pairs:
         test = test.head(args.max_pairs)
     sentences = list(dict.fromkeys(test["sentence1"].tolist() + test["sentence2"].tolist()))

@@ -79,6 +79,7 @@ def tier_files(root: Path, tier: str) -> dict:
 
 def resolve(root: Path, cli: dict) -> dict:
     """Defaults, then the tier's overrides, then the command line's values (`cli`)."""
+    cli = _nulls(cli)
     merged = deep_merge(tier_files(root, "default"), cli)
     tier = merged.get("tier", "default")
     if tier != "default":
@@ -119,7 +120,10 @@ def error_line(error: jsonschema.ValidationError, prefix: str, schema_file: str)
         key = f"{path}.{unknown[0]}" if path else unknown[0]
         allows = ", ".join(allowed) + (f" (or a name matching {pattern})" if pattern else "")
         return f"config key '{key}': unknown key; {schema_file} allows here: {allows}"
-    return f"config key '{path or '(top level)'}': {error.message} (keys and values: {schema_file})"
+    hint = ""
+    if error.validator == "type" and isinstance(error.instance, str):
+        hint = "; on the command line write true/false, null or a number, e.g. --config network=false"
+    return f"config key '{path or '(top level)'}': {error.message}{hint} (keys and values: {schema_file})"
 
 
 def validate(root: Path, config: dict) -> None:
@@ -146,9 +150,53 @@ def validate(root: Path, config: dict) -> None:
         schema_file = f"config/articles/{slug}/schema.yaml"
         checks.append((_schema_validator(root / schema_file, True), config.setdefault(slug, {}), slug, schema_file))
     for validator, instance, prefix, schema_file in checks:
+        coerce_typed_strings(validator, instance)
+        if not prefix:
+            config.update(instance)  # the shared keys were checked on a copy
         error = jsonschema.exceptions.best_match(validator.iter_errors(instance))
         if error is not None:
             raise ConfigError(error_line(error, prefix, schema_file))
+
+
+def coerce_typed_strings(validator, instance: dict) -> None:
+    """`--config network=false` hands the schema the string 'false': where the schema does not allow a
+    string, a string that spells a boolean, null or number (as YAML or Python's float reads it) becomes
+    that value. Anything else is left for the schema to refuse."""
+    while True:
+        for error in validator.iter_errors(instance):
+            if error.validator == "type" and isinstance(error.instance, str) and error.absolute_path:
+                value = _scalar(error.instance)
+                allowed = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
+                if not isinstance(value, str) and any(validator.is_type(value, t) for t in allowed):
+                    *parents, last = error.absolute_path
+                    target = instance
+                    for key in parents:
+                        target = target[key]
+                    target[last] = value
+                    break  # the instance changed: look again from the start
+        else:
+            return
+
+
+def _nulls(value):
+    """Snakemake reads --config values with YAML's BaseLoader, so `mirrors={sts: null}` gives the string
+    'null': on the command line it can only mean null (a folder named so is written ./null)."""
+    if isinstance(value, dict):
+        return {k: _nulls(v) for k, v in value.items()}
+    return None if value == "null" else value
+
+
+def _scalar(text: str):
+    try:
+        value = yaml.safe_load(text)
+    except yaml.YAMLError:
+        return text
+    if isinstance(value, str):
+        try:
+            return float(text)  # YAML 1.1 reads 3e-4 as a string
+        except ValueError:
+            return text
+    return value
 
 
 CLAIMS_SCHEMA = "config/schema/claims.schema.yaml"

@@ -18,6 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from kexue import provenance
+from kexue.resources import ResourceError, check_acquired
 
 
 def write_atomic(path, write) -> None:
@@ -44,6 +45,12 @@ def read_json(path) -> dict:
     return json.loads(Path(path).read_text())
 
 
+def resource_folder(entry) -> Path:
+    """The folder of an acquired resource, from a rule's input `resource(name)` (the manifest comes first)."""
+    first = entry if isinstance(entry, (str, Path)) else entry[0]
+    return Path(first).parent
+
+
 def provenance_path(output) -> Path:
     """figures/capacity.png → figures/capacity.provenance.json (one record for the PNG and SVG)."""
     output = Path(output)
@@ -65,6 +72,23 @@ class Job:
         if "torch" in sys.modules:
             sys.modules["torch"].set_num_threads(self.threads)
         self.log.info("rule %s: %d thread(s), params %s", snakemake.rule, self.threads, _short(self.params))
+        _log_uncaught(self.log)
+        self._check_resources()
+
+    def fail(self, message: str):
+        """Stop the job with one message, in its log too (the failure report quotes the log's first error)."""
+        self.log.error("%s", message)
+        raise SystemExit(message)
+
+    def _check_resources(self) -> None:
+        """Once per job, before any use: the acquired resources among the inputs still hold the bytes their
+        manifests name (a disk error, an unzip over them or a swapped file stops the job here)."""
+        for path in self.smk.input:
+            if Path(path).name == "MANIFEST.json":
+                try:
+                    check_acquired(path)
+                except ResourceError as err:
+                    self.fail(str(err))
 
     def record(self, inputs=None) -> dict:
         inputs = [p for p in (inputs if inputs is not None else self.smk.input) if Path(p).is_file()]
@@ -90,7 +114,7 @@ class Job:
             )
             self.log.info("%s %s\n%s%s", script, " ".join(options), done.stdout, done.stderr)
             if done.returncode != 0:
-                raise SystemExit(f"{script} failed (exit {done.returncode}); its output is in the log above")
+                self.fail(f"{script} failed (exit {done.returncode}); its output is in the log above")
             return read_json(out)
 
     def metrics(self, path, metrics: dict) -> None:
@@ -124,6 +148,18 @@ class Job:
         record["upstream"] = {str(p): read_json(p).get("provenance", {}) for p in upstream}
         record["seeds"] = sorted({s for u in record["upstream"].values() for s in u.get("seeds", [])})
         write_json(provenance_path(path), record)
+
+
+def _log_uncaught(log: logging.Logger) -> None:
+    """An exception that ends the script is written to the job's log as well as to stderr, so that the
+    failure report (report_after_failure in workflow/rules/common.smk) can quote it."""
+    previous = sys.excepthook
+
+    def hook(kind, value, traceback):
+        log.error("%s: %s", kind.__name__, value)
+        previous(kind, value, traceback)
+
+    sys.excepthook = hook
 
 
 def _seeds(snakemake, params) -> list:

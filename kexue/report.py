@@ -168,9 +168,13 @@ def render_article(
     return "\n".join(lines)
 
 
-def index_rows(catalog: list, verdicts: pd.DataFrame, runtime: pd.DataFrame, built: dict) -> pd.DataFrame:
+def index_rows(
+    catalog: list, verdicts: pd.DataFrame, runtime: pd.DataFrame, built: dict, failed: dict | None = None
+) -> pd.DataFrame:
     """One row per article of the seeds. `built` maps a slug with a folder to whether it ran on this
-    tier (enabled); a catalog entry may name several slugs (one brief, two targets) or none."""
+    tier (enabled); a catalog entry may name several slugs (one brief, two targets) or none. `failed`
+    maps the slugs whose jobs did not finish to the reason."""
+    failed = failed or {}
     rows = []
     for entry in catalog:
         archives = archive_links(entry["archives"])
@@ -186,7 +190,9 @@ def index_rows(catalog: list, verdicts: pd.DataFrame, runtime: pd.DataFrame, bui
             rows_of = verdicts[verdicts["id"].str.split(".").str[0].isin(ran)]
             counts = verdict_counts(rows_of) if len(rows_of) else ""
             cost = f"{runtime[runtime['article'].isin(ran)]['wall_s'].sum():.0f}" if ran else ""
-            status = " · ".join(f"[report]({s}/REPORT.md)" for s in ran) or "built, disabled on this tier"
+            status = " · ".join(
+                f"⚠ failed: {failed[s]}" if s in failed else f"[report]({s}/REPORT.md)" for s in ran
+            ) or ("built, disabled on this tier")
         rows.append(
             {
                 "kexue.fm": archives,
@@ -228,9 +234,11 @@ def render_index(
     tier: str,
     git: dict,
     environment: dict | None = None,
+    failed: dict | None = None,
 ) -> str:
     """results/REPORT.md: every article of the seeds with its verdict counts, cost and page; the
-    environment that ran (results/environment.json)."""
+    environment that ran (results/environment.json); the articles whose jobs failed (`failed`: slug →
+    reason), said first."""
     done = sum(any(s in built for s in e["slugs"]) for e in catalog)
     untestable = sum(not e["slugs"] for e in catalog)
     lines = [
@@ -245,7 +253,17 @@ def render_index(
         f"({verdict_counts(verdicts)}); every claim with its evidence in [verdicts.csv](verdicts.csv), "
         "each article's claims, figures and cost on its page (report).",
         "",
-        markdown_table(index_rows(catalog, verdicts, runtime, built)),
+        *(
+            [
+                f"**This run did not finish: {len(failed)} article(s) failed** ({', '.join(sorted(failed))}); "
+                "their claims are listed with verdict `error` and the reason; the next successful run replaces "
+                "this index.",
+                "",
+            ]
+            if failed
+            else []
+        ),
+        markdown_table(index_rows(catalog, verdicts, runtime, built, failed)),
         f"Summed job wall time of the articles run: {runtime['wall_s'].sum():.0f} s "
         f"({runtime['cpu_s'].sum():.0f} CPU s).",
         "",

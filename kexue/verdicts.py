@@ -155,6 +155,29 @@ def decide(claim: dict, metrics: dict) -> dict:
     return {"verdict": verdict, "ours": ours, "evidence": evidence}
 
 
+def verdict_row(claim: dict, outcome: dict, metrics: dict) -> dict:
+    """A claim's row of verdicts.csv: the registry's fields beside the decided outcome."""
+    return {
+        "id": claim["id"],
+        "url": claim["url"],
+        "kind": claim["kind"],
+        "statement": claim["statement"],
+        "article_value": claim["reference"]["value"],
+        "reference_source": claim["reference"]["source"],
+        "ours": outcome["ours"],
+        "scale": metrics.get("scale", "exact" if metrics else ""),
+        "verdict": outcome["verdict"],
+        "expected": claim["expected"],
+        "evidence": outcome["evidence"],
+        "figure": claim.get("figure", ""),
+    }
+
+
+def error_rows(claims: list, reason: str) -> list[dict]:
+    """Rows for the claims of an article whose jobs did not finish: verdict `error`, the reason as evidence."""
+    return [verdict_row(c, {"verdict": "error", "ours": "", "evidence": reason}, {}) for c in claims]
+
+
 def _present_parts(rule: dict, metrics: dict) -> tuple[list, list, list]:
     """(parts, [(key, observed)], skipped keys): a part marked `optional: true` whose key is absent is
     skipped; any other absent key raises KeyError (and so does a rule left with no part at all)."""

@@ -70,6 +70,24 @@ def test_a_wrong_key_or_value_gets_one_line_naming_it(cli, message):
     assert str(error.value).startswith(message) and "\n" not in str(error.value)
 
 
+def test_command_line_strings_become_the_types_the_schema_asks_for():
+    """--config network=false arrives as the string 'false' (and nested values too): where the schema does
+    not allow a string, a spelled boolean, null or number becomes that value; strings stay strings."""
+    cli = {
+        "network": "false",
+        "mirrors": {"sts": "null"},
+        "lion": {"enabled": "False"},
+        "jl_lemma": {"lemmas": {"seed": "7"}},
+    }
+    config = kexue_config.resolve(ROOT, cli)
+    kexue_config.validate(ROOT, config)
+    assert config["network"] is False and config["mirrors"]["sts"] is None
+    assert config["lion"]["enabled"] is False and config["jl_lemma"]["lemmas"]["seed"] == 7
+    config = kexue_config.resolve(ROOT, {"mirrors": {"sts": "true"}, "tier": "default"})
+    kexue_config.validate(ROOT, config)
+    assert config["mirrors"]["sts"] == "true"  # a folder named "true": the schema allows a string here
+
+
 def test_a_model_and_a_random_bert_together_are_refused():
     config = resolved("smoke")
     config["whitening"]["encoders"]["tiny-bert"]["model"] = "bert-base-uncased"

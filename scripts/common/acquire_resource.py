@@ -8,10 +8,10 @@ from kexue.jobs import Job, write_json
 from kexue.resources import acquire
 
 job = Job(snakemake)
-name = snakemake.wildcards.resource
+name = snakemake.params.resource
 spec = yaml.safe_load(Path("config/resources.yaml").read_text())[name]
 assert spec["files"] == snakemake.params.files
-manifest_path = Path(snakemake.output[0])
+manifest_path = Path(snakemake.output.manifest)
 manifest = acquire(
     name,
     spec,

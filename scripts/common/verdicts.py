@@ -5,7 +5,7 @@ from pathlib import Path
 import pandas as pd
 
 from kexue.jobs import Job, read_json, write_atomic
-from kexue.verdicts import decide
+from kexue.verdicts import decide, verdict_row
 
 job = Job(snakemake)
 results_dir = Path(snakemake.config["results_dir"])
@@ -14,21 +14,6 @@ for claim in snakemake.params.claims:
     metrics = read_json(results_dir / claim["metrics"]) if "metrics" in claim else {}
     outcome = decide(claim, metrics)
     job.log.info("%s: %s (%s)", claim["id"], outcome["verdict"], outcome["evidence"])
-    rows.append(
-        {
-            "id": claim["id"],
-            "url": claim["url"],
-            "kind": claim["kind"],
-            "statement": claim["statement"],
-            "article_value": claim["reference"]["value"],
-            "reference_source": claim["reference"]["source"],
-            "ours": outcome["ours"],
-            "scale": metrics.get("scale", "exact" if metrics else ""),
-            "verdict": outcome["verdict"],
-            "expected": claim["expected"],
-            "evidence": outcome["evidence"],
-            "figure": claim.get("figure", ""),
-        }
-    )
+    rows.append(verdict_row(claim, outcome, metrics))
 frame = pd.DataFrame(rows)
 write_atomic(snakemake.output[0], lambda tmp: frame.to_csv(tmp, index=False))

@@ -1,16 +1,14 @@
 """E4c data: PTB restricted to the top N words, and its windowed co-occurrence counts per split,
 saved sparse (most word pairs never co-occur) for the skip-gram jobs of every dimension."""
 
-from pathlib import Path
-
 import torch
 
 from kexue.dimension_formula import wordvec as wv
-from kexue.jobs import Job, write_atomic
+from kexue.jobs import Job, resource_folder, write_atomic
 
 job = Job(snakemake)
 N = int(snakemake.wildcards.N)
-ptb = Path(snakemake.input.ptb).parent
+ptb = resource_folder(snakemake.input.ptb)
 splits = {s: wv.tokenize((ptb / f"ptb.{s}.txt").read_text()) for s in ("train", "valid", "test")}
 vocab = wv.build_vocab(splits["train"], N)
 counts = {

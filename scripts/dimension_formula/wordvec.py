@@ -1,17 +1,15 @@
 """E4c for one (vocabulary size N, dimension n): full-softmax skip-gram on PTB, trained on its
 co-occurrence counts, early-stopped on valid, scored by test NLL and word-similarity Spearman."""
 
-from pathlib import Path
-
 import torch
 
 from kexue.dimension_formula import wordvec as wv
-from kexue.jobs import Job
+from kexue.jobs import Job, resource_folder
 
 job = Job(snakemake)
 p = snakemake.params
 N, dim = int(snakemake.wildcards.N), int(snakemake.wildcards.dim)
-similarity = Path(snakemake.input.similarity).parent
+similarity = resource_folder(snakemake.input.similarity)
 
 data = torch.load(snakemake.input.counts)
 vocab = data["vocab"]

@@ -1,14 +1,12 @@
 """The task's data as tensors, encoded once for every training run: PTB characters or MNIST images."""
 
-from pathlib import Path
-
 import torch
 
-from kexue.jobs import Job, write_atomic
+from kexue.jobs import Job, resource_folder, write_atomic
 from kexue.lion import training
 
 job = Job(snakemake)
-folder = Path(snakemake.input[0]).parent
+folder = resource_folder(snakemake.input)
 task = snakemake.wildcards.task
 data = training.prepare_char_ptb(folder) if task == "ptb_char" else training.prepare_mnist(folder / "mnist.pkl.gz")
 for name, value in data.items():

@@ -1,15 +1,13 @@
 """The task's data as tensors, once for every run: PTB sentences (word ids) or binarised MNIST images."""
 
-from pathlib import Path
-
 import torch
 
 from kexue import sources
-from kexue.jobs import Job, write_atomic
+from kexue.jobs import Job, resource_folder, write_atomic
 from kexue.vae_bn import training as vae_training
 
 job = Job(snakemake)
-folder = Path(snakemake.input[0]).parent
+folder = resource_folder(snakemake.input)
 task, settings = snakemake.wildcards.task, dict(snakemake.params.settings)
 sizes = {split: settings.pop(split) for split in ("train", "valid", "test")}
 if task == "ptb":

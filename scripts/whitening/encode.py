@@ -11,6 +11,7 @@ evaluation jobs never reload the data.
 import io
 
 import numpy as np
+import pandas as pd
 import torch
 
 from kexue import encoders, sts
@@ -26,9 +27,9 @@ if "model" in snakemake.input.keys():  # a random_bert entry: the folder rule wh
 try:  # every pooling the encoder has, whatever the config evaluates: a new pooling never re-encodes
     poolings = encoders.CACHED_POOLINGS[encoders.encoder_kind(encoder, spec)]
 except ValueError as error:
-    raise SystemExit(str(error)) from None
+    job.fail(str(error))
 
-frame = sts.load_sts(task, mirror=p["mirror"], network=p["network"])
+frame = pd.read_parquet(snakemake.input.pairs)  # read from the mirror or hub once, by rule whitening_sts
 source, coverage = frame.attrs["source"], sts.coverage_label(frame)
 if p["max_pairs"] is not None and len(frame) > p["max_pairs"]:
     # smoke tier only: a deterministic subsample, the same pairs on every run
@@ -44,7 +45,7 @@ try:
         encoder, spec, sentences, poolings, p["batch_size"], p["max_length"], network=p["network"], threads=job.threads
     )
 except ValueError as error:
-    raise SystemExit(str(error)) from None
+    job.fail(str(error))
 
 
 def write(tmp):

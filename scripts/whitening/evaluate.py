@@ -21,7 +21,7 @@ p = job.params
 pooling, task = snakemake.wildcards.pooling, snakemake.wildcards.task
 cache = np.load(snakemake.input.cache)
 if f"x_{pooling}" not in cache.files:
-    raise SystemExit(
+    job.fail(
         f"encoder {snakemake.wildcards.encoder} has no pooling '{pooling}' (its cache holds "
         f"{', '.join(f[2:] for f in cache.files if f.startswith('x_'))}): fix whitening.encoders"
     )
@@ -81,7 +81,7 @@ def fit_vectors(name: str, path: str | None) -> np.ndarray:
     try:
         return wh.split_vectors(corpus[f"x_{pooling}"].astype(np.float64), corpus["split"], name.rsplit("-", 1)[1])
     except ValueError as error:
-        raise SystemExit(f"whitening.fit corpus {name} ({path}): {error}") from None
+        job.fail(f"whitening.fit corpus {name} ({path}): {error}")
 
 
 corpus_paths = dict(zip([f for f in p["fit"] if f != "target"], snakemake.input.corpora, strict=True))

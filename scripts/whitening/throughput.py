@@ -1,5 +1,5 @@
 """Encoding throughput: run bench/encode_throughput.py (its own process, the job's threads) on the STS-B
-test sentences of the mirror and keep its numbers: sentences/s of kexue.encoders.encode_transformer
+test sentences (read once by rule whitening_sts) and keep its numbers: sentences/s of kexue.encoders.encode_transformer
 against a plain transformers forward pass of the same model and batch (target ratio ≥ 0.9), and the
 C1.7 whitening grid's time against the time to encode its sentences. Informational, not a claim."""
 
@@ -17,9 +17,8 @@ options = [
 ]
 if s["max_pairs"] is not None:
     options.append(f"--max-pairs={s['max_pairs']}")
-if snakemake.params.mirror is not None:
-    options.append(f"--mirror={snakemake.params.mirror}")
-numbers = job.run_benchmark(snakemake.input[0], options)
+options.append(f"--pairs={snakemake.input.pairs}")
+numbers = job.run_benchmark(snakemake.input.script, options)
 
 
 def report_rows(n: dict) -> list[dict]:

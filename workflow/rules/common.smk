@@ -72,9 +72,10 @@ def article_targets() -> list:
     ]
 
 
-def resource(name: str) -> str:
-    """The manifest a rule depends on to use resource `name`; its files sit beside it."""
-    return f"{RES}/{name}/MANIFEST.json"
+def resource(name: str) -> list:
+    """The inputs that give a job resource `name`. Its manifest first, then its data files (so that a
+    changed file reruns the job). A script finds the folder with kexue.jobs.resource_folder."""
+    return [f"{RES}/{name}/MANIFEST.json"] + [f"{RES}/{name}/{f}" for f in RESOURCES[name]["files"]]
 
 
 def benchmark(article: str, name: str) -> str:
@@ -91,3 +92,89 @@ def figure(path: str, caption: str, article: str):
 def num(x) -> str:
     """A number as it appears in a path: 0.001, 3e-05, 0.3 (Python's %g, 6 significant digits)."""
     return f"{x:g}"
+
+
+# ------------------------------------------------------------------ when a run fails (onerror in verdicts.smk)
+
+
+def job_article(job):
+    """The article a job belongs to: its {article} wildcard, else its rule's slug prefix (resources: None)."""
+    if "article" in job.wildcards.keys():
+        return job.wildcards["article"]
+    return next((a for a in sorted(ARTICLES, key=len, reverse=True) if job.rule.name.startswith(a)), None)
+
+
+def failure_reason(job) -> str:
+    """One line: the rule, the first error its script logged (kexue.jobs logs them), and the log's path."""
+    logs = [str(f) for f in job.log]
+    message = ""
+    for path in logs:
+        lines = Path(path).read_text(errors="replace").splitlines() if Path(path).is_file() else []
+        first = next((i for i, line in enumerate(lines) if " ERROR " in line), None)
+        if first is not None:
+            message = lines[first].split(" ERROR ", 1)[1]
+            # a multi-line message (a resource's sources): its first line and its fix
+            fix = next((line for line in lines[first + 1 :] if line.startswith("To fix")), "")
+            message = f"{message} {fix}".strip()
+            break
+    where = f" (log: {', '.join(logs)})" if logs else ""
+    return f"job {job.rule.name} failed: {message or 'see its log'}{where}"
+
+
+def report_after_failure():
+    """The verdicts and the index for everything that finished, each claim of an article whose jobs did
+    not finish as `error` with the reason: its own failed job's, else the failed job it waited for (a
+    resource no source could provide, for example). These two files are dated to 1970, so that the next
+    run rewrites them whatever else it does: nothing written here is ever trusted as up to date."""
+    import pandas as pd
+
+    from kexue import provenance
+    from kexue.jobs import read_json, write_atomic
+    from kexue.report import render_index, runtime_table
+    from kexue.verdicts import error_rows
+
+    dag = workflow.dag
+    failed_jobs = set(getattr(workflow.scheduler, "failed", ()))
+    failed = {}
+    for job in sorted(dag.needrun_jobs(exclude_finished=True), key=lambda j: j not in failed_jobs):
+        article = job_article(job)
+        if article not in ENABLED or article in failed:
+            continue
+        culprit = (
+            job if job in failed_jobs else next((j for j in dag.bfs(dag.dependencies, job) if j in failed_jobs), None)
+        )
+        failed[article] = (
+            failure_reason(culprit) if culprit else "not run: the run stopped before it (rerun with --keep-going)"
+        )
+    rows = []
+    for article in ENABLED:
+        path = Path(R, article, "verdicts.csv")
+        if article in failed or not path.is_file():
+            failed.setdefault(article, "not run (see the Snakemake log)")
+            rows += error_rows(article_claims(article), failed[article])
+        else:
+            rows += pd.read_csv(path, keep_default_na=False).to_dict("records")
+    verdicts = pd.DataFrame(rows)
+    benchmarks = {a: [b for b in ARTICLE_BENCHMARKS[a] if Path(b).is_file()] for a in ENABLED}
+    environment_file = Path(R, "environment.json")
+    catalog = yaml.safe_load(Path(ROOT, "config", "catalog.yaml").read_text())["articles"]
+    text = render_index(
+        catalog,
+        verdicts,
+        runtime_table(benchmarks),
+        {a: enabled(a) for a in ARTICLES},
+        config["tier"],
+        provenance.git_state(),
+        read_json(environment_file) if environment_file.is_file() else None,
+        failed,
+    )
+    for path, write in (
+        (Path(R, "verdicts.csv"), lambda tmp: verdicts.to_csv(tmp, index=False)),
+        (Path(R, "REPORT.md"), lambda tmp: tmp.write_text(text)),
+    ):
+        write_atomic(path, write)
+        os.utime(path, (0, 0))
+    print(
+        f"The run failed for {len(failed)} article(s): {', '.join(sorted(failed))}. {R}/verdicts.csv and "
+        f"{R}/REPORT.md still list every claim (those as `error`, with the reason)."
+    )

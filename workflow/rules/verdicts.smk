@@ -92,3 +92,7 @@ rule report_index:
         results_dir=lambda wc, output: os.path.dirname(output[0]),
     script:
         "../../scripts/common/report.py"
+
+
+onerror:
+    report_after_failure()

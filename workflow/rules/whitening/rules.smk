@@ -19,6 +19,8 @@ WHITENING = config["whitening"]
 WHITENING_OUT = f"{R}/whitening"
 WHITENING_ROWS = whitening_rows()
 WHITENING_ENCODINGS = sorted({(e, t) for e, _, t in WHITENING_ROWS})
+# every STS set an encoding reads, the fitting corpora's included (read once, by whitening_sts)
+WHITENING_TASKS = sorted({t for _, t in WHITENING_ENCODINGS} | {t for _, t, _ in whitening_fit_corpora()} | {"stsb"})
 WHITENING_ENCODER_NAMES = "|".join(sorted(WHITENING["encoders"], key=len, reverse=True))
 
 ARTICLE_OUTPUTS["whitening"] = [
@@ -49,6 +51,24 @@ rule whitening:
         f"{WHITENING_OUT}/verdicts.csv",
 
 
+rule whitening_sts:
+    """Every STS set of the tier, read once (the mirror folder, else the hub when the network is allowed)
+    into one table per set: the one job that says which sets are missing and how to provide them. Where
+    the sets come from is not a parameter: pointing to another copy of the same data reruns nothing."""
+    output:
+        [f"{W}/whitening/sts/{t}.parquet" for t in WHITENING_TASKS],
+    log:
+        f"{W}/whitening/logs/sts.log",
+    benchmark:
+        benchmark("whitening", "sts")
+    conda:
+        "../../../envs/pipeline.yaml"
+    params:
+        tasks=WHITENING_TASKS,
+    script:
+        "../../../scripts/whitening/sts.py"
+
+
 rule whitening_random_bert:
     """A randomly initialised BERT with the uncased WordPiece tokenizer (MiniLM's vocabulary), saved
     locally: the smoke tier's stand-in for bert-base-uncased, semantically meaningless."""
@@ -71,6 +91,7 @@ rule whitening_encode:
     encoder in one pass; the pairs' gold scores, splits and subsets ride along in the cache."""
     input:
         unpack(lambda wc: whitening_model_input(wc.encoder)),
+        pairs=f"{W}/whitening/sts/{{task}}.parquet",
     output:
         f"{W}/whitening/embeddings/{{encoder}}/{{task}}.npz",
     log:
@@ -89,8 +110,8 @@ rule whitening_encode:
         runtime=lambda wc: 120 if WHITENING["encoders"][wc.encoder].get("model") else 20,
     params:
         spec=lambda wc: whitening_loader(wc.encoder),
-        mirror=config["mirrors"]["sts"],
-        network=config["network"],
+        # only a hub model name needs it (the local encoders never download)
+        network=lambda wc: config["network"] if "model" in whitening_loader(wc.encoder) else None,
         max_pairs=WHITENING["max_pairs"],
         batch_size=WHITENING["batch_size"],
         max_length=WHITENING["max_length"],
@@ -178,7 +199,8 @@ rule whitening_throughput:
     """Encoding throughput (informational): bench/encode_throughput.py on the STS-B test sentences,
     ours vs a plain transformers forward pass of the same model and batch, and the grid's time."""
     input:
-        "bench/encode_throughput.py",
+        script="bench/encode_throughput.py",
+        pairs=f"{W}/whitening/sts/stsb.parquet",
     output:
         f"{WHITENING_OUT}/metrics/throughput.json",
     log:
@@ -193,7 +215,6 @@ rule whitening_throughput:
         runtime=20,
     params:
         settings=WHITENING["throughput"],
-        mirror=config["mirrors"]["sts"],
         batch_size=WHITENING["batch_size"],
         max_length=WHITENING["max_length"],
     script:
