@@ -2,16 +2,15 @@
 ("word count" lines, for jieba) and its cost (seconds per million characters)."""
 
 import time
-from pathlib import Path
 
 from kexue import new_word_discovery as nwd
-from kexue.jobs import Job, write_atomic
+from kexue.jobs import Job, resource_folder, write_atomic
 from kexue.sources import read_peoples_daily
 
 job = Job(snakemake)
 p = snakemake.params
 fraction, min_count = float(snakemake.wildcards.fraction), int(snakemake.wildcards.min_count)
-lines = nwd.gold_lines(read_peoples_daily(Path(snakemake.input.corpus).parent / "199801.txt"))
+lines = nwd.gold_lines(read_peoples_daily(resource_folder(snakemake.input.corpus) / "199801.txt"))
 train, _ = nwd.split_lines(lines, p.test_fraction, p.discovery_lines, p.test_lines)
 train = train[: int(round(len(train) * fraction))]
 raw = ["".join(words) for words in train]  # word boundaries removed

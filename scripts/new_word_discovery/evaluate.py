@@ -4,15 +4,14 @@ baselines (every character a word, bigram-PMI joining, jieba's own dictionary); 
 import math
 import shutil
 import tempfile
-from pathlib import Path
 
 from kexue import new_word_discovery as nwd
-from kexue.jobs import Job, read_json
+from kexue.jobs import Job, read_json, resource_folder
 from kexue.sources import read_peoples_daily
 
 job = Job(snakemake)
 p = snakemake.params
-lines = nwd.gold_lines(read_peoples_daily(Path(snakemake.input.corpus).parent / "199801.txt"))
+lines = nwd.gold_lines(read_peoples_daily(resource_folder(snakemake.input.corpus) / "199801.txt"))
 train, test = nwd.split_lines(lines, p.test_fraction, p.discovery_lines, p.test_lines)
 texts = ["".join(words) for words in test]
 job.log.info("test: %d lines, %d gold words, %d characters", len(test), sum(map(len, test)), sum(map(len, texts)))

@@ -2,15 +2,14 @@
 (sparse, scipy), shared by every model of the article."""
 
 import json
-from pathlib import Path
 
 from scipy import sparse
 
 from kexue import corpus
-from kexue.jobs import Job, write_atomic
+from kexue.jobs import Job, resource_folder, write_atomic
 
 job = Job(snakemake)
-sentences = corpus.tokenize((Path(snakemake.input.ptb).parent / "ptb.train.txt").read_text())
+sentences = corpus.tokenize((resource_folder(snakemake.input.ptb) / "ptb.train.txt").read_text())
 sentences = sentences[: snakemake.params.max_sentences]  # None: all
 vocab = corpus.build_vocab(sentences)
 counts = corpus.cooccurrence_sparse(corpus.encode(sentences, vocab), len(vocab), snakemake.params.window)

@@ -10,7 +10,7 @@ from scipy import sparse
 from kexue import corpus
 from kexue import simpler_glove as sg
 from kexue.encoders import load_glove
-from kexue.jobs import Job, read_json
+from kexue.jobs import Job, read_json, resource_folder
 
 job = Job(snakemake)
 p = snakemake.params
@@ -57,7 +57,7 @@ def mean_rho(model):
 
 
 # --- analogies ---
-questions = sg.read_analogies((Path(snakemake.input.analogies).parent / "questions-words.txt").read_text())
+questions = sg.read_analogies((resource_folder(snakemake.input.analogies) / "questions-words.txt").read_text())
 analogy = {m: [sg.analogy_accuracy(runs[m, s]["vectors"], index, questions) for s in seeds[m]] for m in models}
 covered = analogy["simpler"][0][1]
 job.log.info(
@@ -72,7 +72,7 @@ accuracy = {m: dict(zip(seeds[m], (a for a, _ in analogy[m]), strict=True)) for 
 differences = [accuracy["simpler_truncated"][s] - accuracy["glove"][s] for s in common]
 
 # --- keywords ---
-test = corpus.tokenize((Path(snakemake.input.ptb).parent / "ptb.test.txt").read_text())
+test = corpus.tokenize((resource_folder(snakemake.input.ptb) / "ptb.test.txt").read_text())
 sentences = [s for s in test if len({w for w in s if w != corpus.UNK}) >= p.keywords["min_words"]]
 sentences = sentences[: p.keywords["sentences"]]
 encoded = [[index[w] for w in s if w != corpus.UNK and w in index] for s in sentences]
