@@ -14,14 +14,16 @@ STAMP := $(VENV)/.installed
 
 setup: $(STAMP) system-data
 
-# Data that only Debian ships (Fashion-MNIST: no PyPI package has it), installed when we are root with apt;
-# otherwise a one-line note: the resource then comes from mirrors.fashion_mnist or its public home.
+# What only Debian ships, installed when we are root with apt: Fashion-MNIST (no PyPI package has it) and
+# Chromium (a test opens the HTML report in it). Otherwise a one-line note: Fashion-MNIST then comes from
+# mirrors.fashion_mnist or its public home, and the report test says it cannot run.
+DEBIAN_PACKAGES := dataset-fashion-mnist chromium
 system-data:
-	@if [ -d /usr/share/datasets/fashion-mnist ]; then :; \
+	@if [ -d /usr/share/datasets/fashion-mnist ] && command -v chromium > /dev/null; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get > /dev/null; then \
-	  apt-get install -y -q dataset-fashion-mnist > /dev/null 2>&1 \
-	  || { apt-get update -q > /dev/null && apt-get install -y -q dataset-fashion-mnist > /dev/null; }; \
-	else echo "note: Debian's dataset-fashion-mnist is not installed (needs root and apt-get); Fashion-MNIST will come from mirrors.fashion_mnist or the network"; fi
+	  apt-get install -y -q $(DEBIAN_PACKAGES) > /dev/null 2>&1 \
+	  || { apt-get update -q > /dev/null && apt-get install -y -q $(DEBIAN_PACKAGES) > /dev/null; }; \
+	else echo "note: Debian's $(DEBIAN_PACKAGES) are not all installed (needs root and apt-get)"; fi
 
 # Exactly the locked set (kexue/lock.py): every package at its locked version, each file checked against
 # its hash, nothing resolved, so no dependency can pull another torch build; torch (the CPU build) first.

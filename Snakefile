@@ -27,6 +27,10 @@ for article in ARTICLES:
 include: "workflow/rules/verdicts.smk"
 
 
+# the first page of `snakemake --report report.html`: the verdicts (written by rule report_index)
+report: f"{R}/report_front.rst"
+
+
 rule all:
     default_target: True
     input:

@@ -3,6 +3,10 @@
 Covers the PTB pipeline end to end: a frequency-ordered vocabulary with "<eos>" closing every line,
 random training windows and an in-order validation pass, and a pre-LN Transformer with a tied output
 head, GPT-2 initialisation and the usual nanoGPT weight-decay split. Shapes: B batch, T context, D width.
+
+Options for the length-extrapolation experiments (kexue.fm/archives/9431), whose defaults keep the model
+above unchanged: rotary position embedding instead of the learned table (`position="rope"`), a sliding
+attention window at inference (`window=`), and the attention weights themselves (`attention_maps`).
 """
 
 from __future__ import annotations
@@ -100,6 +104,35 @@ def eval_batches(ids: Tensor, batch_size: int, context: int) -> Iterator[tuple[T
         yield ids[start:-1].view(1, -1), ids[start + 1 :].view(1, -1)
 
 
+# --------------------------------------------------------------------------- positions and masks
+
+
+def rope_tables(length: int, head_dim: int, base: float = 10000.0) -> tuple[Tensor, Tensor]:
+    """cos and sin of the rotary angles m·θ_i, θ_i = base^(−2i/d_head), for positions m < length: (length, d_head/2)."""
+    if head_dim % 2:
+        raise ValueError(f"RoPE needs an even head width, got {head_dim}")
+    theta = base ** (-torch.arange(0, head_dim, 2, dtype=torch.float64) / head_dim)
+    angles = torch.arange(length, dtype=torch.float64)[:, None] * theta  # (length, d_head/2)
+    return angles.cos().float(), angles.sin().float()
+
+
+def apply_rope(x: Tensor, cos: Tensor, sin: Tensor) -> Tensor:
+    """Rotate each pair (x_i, x_{i+d/2}) of x (…, T, d_head) by the angle m·θ_i of its position m, so that
+    (R_m q)·(R_n k) depends on m and n only through m − n."""
+    x1, x2 = x.chunk(2, dim=-1)
+    return torch.cat([x1 * cos - x2 * sin, x1 * sin + x2 * cos], dim=-1)
+
+
+def window_mask(length: int, window: int | None) -> Tensor:
+    """Boolean (T, T), True where query i may attend key j: causal, and with a window w the query sees
+    itself and the w − 1 previous keys (j ∈ [i − w + 1, i]), as many as a position saw in training."""
+    distance = torch.arange(length)[:, None] - torch.arange(length)[None, :]  # i − j
+    allowed = distance >= 0
+    if window is not None:
+        allowed &= distance < window
+    return allowed
+
+
 # --------------------------------------------------------------------------- model
 
 
@@ -117,29 +150,62 @@ class Block(nn.Module):
         self.out = nn.Linear(4 * d_model, d_model)  # residual projection
         self.drop = nn.Dropout(dropout)
 
-    def attention(self, h: Tensor) -> Tensor:
+    def attention(self, h: Tensor, rope=None, mask: Tensor | None = None, maps: list | None = None) -> Tensor:
+        """rope: (cos, sin) tables to rotate q and k; mask: boolean (T, T) of allowed keys (default causal);
+        maps: a list that receives the attention weights (B, H, T, T) (computed explicitly then)."""
         B, T, D = h.shape
         # (B, T, 3D) → (3, B, H, T, D/H): one q, k, v per head
         q, k, v = self.qkv(h).view(B, T, 3, self.n_head, D // self.n_head).permute(2, 0, 3, 1, 4)
-        # softmax(q kᵀ / √(D/H) + causal mask) v: position t sees positions ≤ t only
-        a = F.scaled_dot_product_attention(q, k, v, is_causal=True, dropout_p=self.dropout if self.training else 0.0)
+        if rope is not None:
+            q, k = apply_rope(q, *rope), apply_rope(k, *rope)
+        dropout = self.dropout if self.training else 0.0
+        if maps is not None:
+            # softmax(q kᵀ / √(D/H) + mask) v, written out so that the weights can be kept
+            scores = (q @ k.transpose(-2, -1)) / math.sqrt(D // self.n_head)
+            allowed = mask if mask is not None else window_mask(T, None)
+            weights = torch.softmax(scores.masked_fill(~allowed, float("-inf")), dim=-1)
+            maps.append(weights)
+            a = F.dropout(weights, dropout, self.training) @ v
+        elif mask is None:
+            # softmax(q kᵀ / √(D/H) + causal mask) v: position t sees positions ≤ t only
+            a = F.scaled_dot_product_attention(q, k, v, is_causal=True, dropout_p=dropout)
+        else:
+            a = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, dropout_p=dropout)
         return self.proj(a.transpose(1, 2).reshape(B, T, D))  # heads concatenated back to (B, T, D)
 
-    def forward(self, h: Tensor) -> Tensor:
-        h = h + self.drop(self.attention(self.ln1(h)))
+    def forward(self, h: Tensor, rope=None, mask: Tensor | None = None, maps: list | None = None) -> Tensor:
+        h = h + self.drop(self.attention(self.ln1(h), rope, mask, maps))
         return h + self.drop(self.out(F.gelu(self.fc(self.ln2(h)))))
 
 
 class TinyLM(nn.Module):
-    """Decoder-only LM: logits = LN(blocks(E[x] + P[0:T])) Eᵀ, the head tied to the token embedding E."""
+    """Decoder-only LM: logits = LN(blocks(E[x] + P[0:T])) Eᵀ, the head tied to the token embedding E.
 
-    def __init__(self, vocab_size: int, context: int, d_model: int, n_layer: int, n_head: int, dropout: float = 0.0):
+    position="rope" replaces the learned table P by rotary embeddings of q and k in every block (base
+    `rope_base`); such a model has no table to outgrow, so it accepts sequences longer than `context`."""
+
+    def __init__(
+        self,
+        vocab_size: int,
+        context: int,
+        d_model: int,
+        n_layer: int,
+        n_head: int,
+        dropout: float = 0.0,
+        position: str = "learned",
+        rope_base: float = 10000.0,
+    ):
         super().__init__()
         if d_model % n_head:
             raise ValueError(f"d_model = {d_model} is not divisible by n_head = {n_head}")
-        self.context = context
+        if position not in ("learned", "rope"):
+            raise ValueError(f"position must be 'learned' or 'rope', got {position!r}")
+        self.context, self.position, self.rope_base = context, position, rope_base
+        self.head_dim = d_model // n_head
         self.tok = nn.Embedding(vocab_size, d_model)  # E: (V, D)
-        self.pos = nn.Embedding(context, d_model)  # P: (T_max, D), learned
+        # P: (T_max, D), learned; none with RoPE (created in the same order as before, so the default
+        # model draws the same initial weights from the same seed)
+        self.pos = nn.Embedding(context, d_model) if position == "learned" else None
         self.drop = nn.Dropout(dropout)
         self.blocks = nn.ModuleList(Block(d_model, n_head, dropout) for _ in range(n_layer))
         self.ln_f = nn.LayerNorm(d_model)
@@ -160,14 +226,25 @@ class TinyLM(nn.Module):
         if isinstance(module, nn.Linear) and module.bias is not None:
             nn.init.zeros_(module.bias)
 
-    def forward(self, x: Tensor, y: Tensor | None = None) -> tuple[Tensor, Tensor | None]:
-        """x: (B, T) ids with T ≤ context → (logits (B, T, V), mean cross-entropy vs y (B, T) or None)."""
+    def forward(
+        self, x: Tensor, y: Tensor | None = None, window: int | None = None, maps: list | None = None
+    ) -> tuple[Tensor, Tensor | None]:
+        """x: (B, T) ids → (logits (B, T, V), mean cross-entropy vs y (B, T) or None). T ≤ context with
+        learned positions. window: each query sees itself and the window − 1 previous keys (default: all
+        previous keys). maps: a list that receives every block's attention weights (B, H, T, T)."""
         T = x.shape[1]
-        if T > self.context:
-            raise ValueError(f"sequence length {T} exceeds the model context {self.context}")
-        h = self.drop(self.tok(x) + self.pos.weight[:T])  # (B, T, D)
+        h = self.tok(x)
+        rope = None
+        if self.position == "learned":
+            if T > self.context:
+                raise ValueError(f"sequence length {T} exceeds the model context {self.context}")
+            h = h + self.pos.weight[:T]
+        else:
+            rope = rope_tables(T, self.head_dim, self.rope_base)
+        mask = None if window is None else window_mask(T, window)
+        h = self.drop(h)  # (B, T, D)
         for block in self.blocks:
-            h = block(h)
+            h = block(h, rope, mask, maps)
         logits = self.head(self.ln_f(h))  # (B, T, V)
         if y is None:
             return logits, None

@@ -10,6 +10,7 @@ cost and a link to its page.
 """
 
 import os
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -267,5 +268,54 @@ def render_index(
         f"Summed job wall time of the articles run: {runtime['wall_s'].sum():.0f} s "
         f"({runtime['cpu_s'].sum():.0f} CPU s).",
         "",
+    ]
+    return "\n".join(lines)
+
+
+def _plain(text) -> str:
+    """Markdown cell text as plain rst text: links keep their words, code marks go, rst markup is escaped."""
+    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", str(text))
+    text = text.replace("`", "")
+    return re.sub(r"([*|_\\])", r"\\\1", text).strip() or " "
+
+
+def rst_list_table(frame: pd.DataFrame, title: str) -> str:
+    """A table as an rst list-table (cells of any length, unlike grid tables)."""
+    lines = [f".. list-table:: {title}", "   :header-rows: 1", ""]
+    for row in [list(frame.columns), *frame.astype(str).values.tolist()]:
+        lines += [f"   {'*' if i == 0 else ' '} - {_plain(cell)}" for i, cell in enumerate(row)]
+    return "\n".join(lines) + "\n"
+
+
+def render_front_page(
+    catalog: list,
+    verdicts: pd.DataFrame,
+    runtime: pd.DataFrame,
+    built: dict,
+    tier: str,
+    git: dict,
+    failed: dict | None = None,
+) -> str:
+    """The first page of `snakemake --report` (the workflow's report: description, rst): the verdicts
+    before the rule graph, as the index shows them, then every claim of the articles that ran."""
+    failed = failed or {}
+    claims = verdicts[["id", "verdict", "ours", "article_value"]].rename(
+        columns={"ours": "ours", "article_value": "the article"}
+    )
+    claims = claims.assign(verdict=claims["verdict"].map(VERDICT_MARK))
+    lines = [
+        "Reproduction of the claims of Su Jianlin's kexue.fm articles",
+        "",
+        f"Tier {tier}, code at commit {git['commit'][:12]}{' (with uncommitted changes)' if git['dirty'] else ''}. "
+        f"Claims decided: {len(verdicts)} ({verdict_counts(verdicts)}). Each article's figures are under its own "
+        "category (left); results/REPORT.md and results/<article>/REPORT.md hold the same with the evidence.",
+        "",
+        *(
+            [f"This run did not finish: {', '.join(sorted(failed))} failed (verdict error, with the reason).", ""]
+            if failed
+            else []
+        ),
+        rst_list_table(index_rows(catalog, verdicts, runtime, built, failed), "Articles and verdicts"),
+        rst_list_table(claims, "Every claim"),
     ]
     return "\n".join(lines)

@@ -170,3 +170,39 @@ def test_scripts_and_benchmarks_import_what_the_library_has():
                     assert hasattr(module, alias.name) or importlib.util.find_spec(f"{node.module}.{alias.name}"), (
                         f"{path.relative_to(ROOT)}: from {node.module} import {alias.name}"
                     )
+
+
+@pytest.mark.parametrize("slug", ARTICLES)
+def test_committed_verdicts_follow_from_committed_metrics(slug):
+    """Re-decide every claim from the committed metrics by the registry's rules (kexue.verdicts) and compare
+    with the committed results/<slug>/verdicts.csv: no verdict, number or evidence is written by hand."""
+    import pandas as pd
+
+    from kexue.jobs import read_json
+    from kexue.verdicts import decide
+
+    committed = ROOT / "results" / slug / "verdicts.csv"
+    assert committed.is_file(), f"{committed} is not committed: run snakemake {slug} and commit results/{slug}/"
+    rows = pd.read_csv(committed, keep_default_na=False).set_index("id")
+    for claim in registry(slug)["claims"]:
+        metrics = read_json(ROOT / "results" / claim["metrics"]) if "metrics" in claim else {}
+        outcome = decide(claim, metrics)
+        row = rows.loc[claim["id"]]
+        assert (row["verdict"], row["ours"], row["evidence"]) == (
+            outcome["verdict"],
+            outcome["ours"],
+            outcome["evidence"],
+        ), claim["id"]
+
+
+@pytest.mark.parametrize("slug", ARTICLES)
+def test_the_article_target_builds_its_page(slug):
+    """`snakemake <slug>` leaves nothing of the article stale: its report page is among the target's inputs."""
+    result = subprocess.run(
+        [sys.executable, "-m", "snakemake", "-n", "--forceall", slug, "--quiet", "rules"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "article_report" in result.stdout + result.stderr

@@ -1,9 +1,12 @@
 """The workflow as a user drives it: dry runs per tier and target, lint, bad config, smoke end to end."""
 
 import json
+import os
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -84,6 +87,29 @@ def test_vae_compared_arms_need_two_seeds(tmp_path):
     assert result.returncode != 0 and "too few for ['ln0.6']" in result.stderr + result.stdout
 
 
+def rendered_front_page(html: Path) -> str:
+    """The report's first page as a browser renders it (headless Chromium, JavaScript run): the DOM."""
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    if browser is None:
+        pytest.skip("Chromium is not installed (make setup installs Debian's chromium when run as root)")
+    page = subprocess.run(
+        [
+            browser,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--virtual-time-budget=10000",
+            "--dump-dom",
+            html.resolve().as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert page.returncode == 0, page.stderr
+    return page.stdout
+
+
 @pytest.mark.slow
 def test_smoke_tier_end_to_end():
     # from scratch, but without --forceall: that would re-acquire the resources shared with the other
@@ -107,10 +133,13 @@ def test_smoke_tier_end_to_end():
         assert figure.with_name(figure.stem + ".provenance.json").is_file()
     for table in results.glob("*/tables/*.csv"):
         assert table.with_name(table.stem + ".provenance.json").is_file()
-    # the HTML report embeds every figure
+    # the HTML report embeds every figure and opens on the verdicts
     html = results / "report.html"
     snakemake("--report", str(html), "--config", "tier=smoke")
     assert html.stat().st_size > 100_000
+    front = rendered_front_page(html)
+    assert "<caption>Articles and verdicts</caption>" in front and "<caption>Every claim</caption>" in front
+    assert all(c["id"] in front for c in claims())
     # an up-to-date tree has nothing to do
     dry = snakemake("-n", "--config", "tier=smoke")
     assert "Nothing to be done" in dry.stdout + dry.stderr
@@ -227,3 +256,39 @@ def test_missing_sts_data_fails_once_where_it_is_read(tmp_path):
     assert output.count("Error in rule") == 1 and "Error in rule whitening_sts" in output, output
     assert "STS sets not available: " in output and "To fix: set the STS mirror folder" in output
     assert "rule whitening_encode:" not in output
+
+
+@pytest.mark.slow
+def test_a_killed_run_resumes_to_the_verdicts_of_an_uninterrupted_one(tmp_path):
+    """SIGKILL to the Snakemake process group while jobs run (a power cut): the next run stops on the lock,
+    `snakemake --unlock` clears it, the rerun completes, and its verdicts and numbers equal those of a run
+    from scratch (--forceall): nothing the killed jobs left behind is trusted."""
+    copy = workflow_copy(tmp_path)
+    args = [*SNAKEMAKE, "--cores", "2", "--config", "tier=smoke"]
+    args += [f"{a}={{enabled: false}}" for a in ARTICLES if a != "jl_lemma"]
+
+    def run(*extra):
+        return subprocess.run([*args, *extra], cwd=copy, capture_output=True, text=True)
+
+    first = subprocess.Popen(
+        args, cwd=copy, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    )
+    finished = copy / "results-smoke" / "jl_lemma" / "benchmarks"
+    deadline = time.time() + 300
+    while first.poll() is None and time.time() < deadline and not any(finished.glob("*.tsv")):
+        time.sleep(0.1)
+    assert first.poll() is None, "the run ended before it could be killed part-way"
+    os.killpg(first.pid, signal.SIGKILL)
+    first.wait()
+    assert not (copy / "results-smoke" / "verdicts.csv").exists()
+    locked = run()
+    assert locked.returncode != 0 and "cannot be locked" in locked.stdout + locked.stderr
+    assert run("--unlock").returncode == 0
+    resumed = run()
+    assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+    columns = ["id", "verdict", "ours", "evidence"]
+    after_kill = pd.read_csv(copy / "results-smoke" / "verdicts.csv", keep_default_na=False)[columns]
+    scratch = run("--forceall")
+    assert scratch.returncode == 0, scratch.stdout + scratch.stderr
+    uninterrupted = pd.read_csv(copy / "results-smoke" / "verdicts.csv", keep_default_na=False)[columns]
+    pd.testing.assert_frame_equal(after_kill, uninterrupted)

@@ -5,7 +5,7 @@ import yaml
 
 from kexue import provenance
 from kexue.jobs import Job, read_json, write_atomic
-from kexue.report import render_index, runtime_table
+from kexue.report import render_front_page, render_index, runtime_table
 
 job = Job(snakemake)
 verdicts = pd.read_csv(snakemake.input.verdicts, keep_default_na=False)
@@ -23,5 +23,9 @@ text = render_index(
     provenance.git_state(),
     environment,
 )
-write_atomic(snakemake.output[0], lambda tmp: tmp.write_text(text))
+write_atomic(snakemake.output.index, lambda tmp: tmp.write_text(text))
+front = render_front_page(
+    catalog, verdicts, runtime_table(benchmarks), snakemake.params.built, snakemake.params.tier, provenance.git_state()
+)
+write_atomic(snakemake.output.front, lambda tmp: tmp.write_text(front))
 job.log.info("index of %d articles, %d built", len(catalog), len(snakemake.params.built))

@@ -124,13 +124,13 @@ def failure_reason(job) -> str:
 def report_after_failure():
     """The verdicts and the index for everything that finished, each claim of an article whose jobs did
     not finish as `error` with the reason: its own failed job's, else the failed job it waited for (a
-    resource no source could provide, for example). These two files are dated to 1970, so that the next
+    resource no source could provide, for example). These files are dated to 1970, so that the next
     run rewrites them whatever else it does: nothing written here is ever trusted as up to date."""
     import pandas as pd
 
     from kexue import provenance
     from kexue.jobs import read_json, write_atomic
-    from kexue.report import render_index, runtime_table
+    from kexue.report import render_front_page, render_index, runtime_table
     from kexue.verdicts import error_rows
 
     dag = workflow.dag
@@ -158,19 +158,14 @@ def report_after_failure():
     benchmarks = {a: [b for b in ARTICLE_BENCHMARKS[a] if Path(b).is_file()] for a in ENABLED}
     environment_file = Path(R, "environment.json")
     catalog = yaml.safe_load(Path(ROOT, "config", "catalog.yaml").read_text())["articles"]
-    text = render_index(
-        catalog,
-        verdicts,
-        runtime_table(benchmarks),
-        {a: enabled(a) for a in ARTICLES},
-        config["tier"],
-        provenance.git_state(),
-        read_json(environment_file) if environment_file.is_file() else None,
-        failed,
-    )
+    built, runtime, git = {a: enabled(a) for a in ARTICLES}, runtime_table(benchmarks), provenance.git_state()
+    environment = read_json(environment_file) if environment_file.is_file() else None
+    text = render_index(catalog, verdicts, runtime, built, config["tier"], git, environment, failed)
+    front = render_front_page(catalog, verdicts, runtime, built, config["tier"], git, failed)
     for path, write in (
         (Path(R, "verdicts.csv"), lambda tmp: verdicts.to_csv(tmp, index=False)),
         (Path(R, "REPORT.md"), lambda tmp: tmp.write_text(text)),
+        (Path(R, "report_front.rst"), lambda tmp: tmp.write_text(front)),
     ):
         write_atomic(path, write)
         os.utime(path, (0, 0))

@@ -73,7 +73,7 @@ rule environment:
 
 rule report_index:
     """results/REPORT.md: every article of the seeds (config/catalog.yaml), built or not, with its verdict
-    counts, cost and a link to its page."""
+    counts, cost and a link to its page; the same as the first page of `snakemake --report` (rst)."""
     input:
         verdicts=f"{R}/verdicts.csv",
         catalog="config/catalog.yaml",
@@ -81,7 +81,8 @@ rule report_index:
         benchmarks=[b for a in ENABLED for b in ARTICLE_BENCHMARKS[a]],
         environment=f"{R}/environment.json",
     output:
-        f"{R}/REPORT.md",
+        index=f"{R}/REPORT.md",
+        front=f"{R}/report_front.rst",
     log:
         f"{W}/logs/report.log",
     conda:
@@ -89,7 +90,7 @@ rule report_index:
     params:
         built={a: enabled(a) for a in ARTICLES},
         tier=config["tier"],
-        results_dir=lambda wc, output: os.path.dirname(output[0]),
+        results_dir=lambda wc, output: os.path.dirname(output.index),
     script:
         "../../scripts/common/report.py"
 

@@ -26,10 +26,11 @@ ARTICLE_BENCHMARKS["dimension_formula"] = [
 
 
 rule dimension_formula:
-    """Everything for the dimension formula: tables, figures, verdicts."""
+    """Everything for the dimension formula: tables, figures, verdicts and its report page."""
     input:
         ARTICLE_OUTPUTS["dimension_formula"],
         f"{DF_OUT}/verdicts.csv",
+        f"{DF_OUT}/REPORT.md",
 
 
 rule dimension_formula_entropy:

@@ -26,10 +26,11 @@ ARTICLE_BENCHMARKS["jl_lemma"] = [
 
 
 rule jl_lemma:
-    """Everything for the JL lemma: tables, figures, verdicts."""
+    """Everything for the JL lemma: tables, figures, verdicts and its report page."""
     input:
         ARTICLE_OUTPUTS["jl_lemma"],
         f"{JL_OUT}/verdicts.csv",
+        f"{JL_OUT}/REPORT.md",
 
 
 rule jl_lemma_simulation:

@@ -33,10 +33,11 @@ ARTICLE_BENCHMARKS["lion"] = [
 
 
 rule lion:
-    """Everything for Lion vs AdamW: tables, figures, verdicts."""
+    """Everything for Lion vs AdamW: tables, figures, verdicts and its report page."""
     input:
         ARTICLE_OUTPUTS["lion"],
         f"{LION_OUT}/verdicts.csv",
+        f"{LION_OUT}/REPORT.md",
 
 
 rule lion_data:

@@ -28,10 +28,11 @@ ARTICLE_BENCHMARKS["vae_bn"] = [
 
 
 rule vae_bn:
-    """Everything for VAE + BN: tables, figures, verdicts."""
+    """Everything for VAE + BN: tables, figures, verdicts and its report page."""
     input:
         ARTICLE_OUTPUTS["vae_bn"],
         f"{VAE_OUT}/verdicts.csv",
+        f"{VAE_OUT}/REPORT.md",
 
 
 rule vae_bn_data:

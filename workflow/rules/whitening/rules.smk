@@ -45,10 +45,11 @@ ARTICLE_BENCHMARKS["whitening"] = [
 
 
 rule whitening:
-    """Everything for BERT-whitening with β, γ: tables, figures, verdicts."""
+    """Everything for BERT-whitening with β, γ: tables, figures, verdicts and its report page."""
     input:
         ARTICLE_OUTPUTS["whitening"],
         f"{WHITENING_OUT}/verdicts.csv",
+        f"{WHITENING_OUT}/REPORT.md",
 
 
 rule whitening_sts:
