@@ -28,10 +28,11 @@ ARTICLE_REPORT_SECTIONS["infomap"] = [f"{IM_OUT}/metrics/word_clusters.json"]
 
 
 rule infomap:
-    """Everything for InfoMap: tables, figures, verdicts."""
+    """Everything for InfoMap: tables, figures, verdicts and its report page."""
     input:
         ARTICLE_OUTPUTS["infomap"],
         f"{IM_OUT}/verdicts.csv",
+        f"{IM_OUT}/REPORT.md",
 
 
 rule infomap_simulation:

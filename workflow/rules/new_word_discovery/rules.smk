@@ -27,10 +27,11 @@ ARTICLE_REPORT_SECTIONS["new_word_discovery"] = [f"{NWD_OUT}/metrics/segmentatio
 
 
 rule new_word_discovery:
-    """Everything for new-word discovery: tables, figures, verdicts."""
+    """Everything for new-word discovery: tables, figures, verdicts and its report page."""
     input:
         ARTICLE_OUTPUTS["new_word_discovery"],
         f"{NWD_OUT}/verdicts.csv",
+        f"{NWD_OUT}/REPORT.md",
 
 
 rule new_word_discovery_discover:

@@ -22,10 +22,11 @@ ARTICLE_BENCHMARKS["simpler_glove"] = [
 
 
 rule simpler_glove:
-    """Everything for simpler glove: tables, figures, verdicts."""
+    """Everything for simpler glove: tables, figures, verdicts and its report page."""
     input:
         ARTICLE_OUTPUTS["simpler_glove"],
         f"{SG_OUT}/verdicts.csv",
+        f"{SG_OUT}/REPORT.md",
 
 
 rule simpler_glove_counts:
