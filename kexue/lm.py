@@ -19,7 +19,9 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-EOS = "<eos>"
+from kexue import corpus
+
+EOS = corpus.EOS
 
 Corpus = str | Sequence[Sequence[str]]  # raw text (one sentence a line) or token lists
 
@@ -36,13 +38,9 @@ def _sentences(text: Corpus) -> list[Sequence[str]]:
 
 
 def build_vocab(text: Corpus) -> list[str]:
-    """Every word of `text` plus "<eos>" (counted once per sentence), most frequent first, ties alphabetical."""
-    sentences = _sentences(text)
-    counts = Counter(word for sentence in sentences for word in sentence)
-    if EOS in counts:
-        raise ValueError(f"the corpus already contains the reserved token {EOS!r}")
-    counts[EOS] = len(sentences)
-    return sorted(counts, key=lambda word: (-counts[word], word))
+    """Every word of `text` plus "<eos>" (counted once per sentence), most frequent first, ties alphabetical
+    (the one vocabulary builder, kexue.corpus.build_vocab)."""
+    return corpus.build_vocab(_sentences(text), eos=True)
 
 
 def encode_corpus(text: Corpus, vocab: Sequence[str]) -> Tensor:

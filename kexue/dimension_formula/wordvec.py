@@ -9,68 +9,15 @@ its co-occurrence counts directly (exact expected loss, no sampling) and scored 
 from __future__ import annotations
 
 import math
-from collections import Counter
 from collections.abc import Callable
 
 import numpy as np
 import torch
 from scipy.stats import spearmanr
 
-UNK = "<unk>"
+from kexue.corpus import UNK, build_vocab, cooccurrence, encode, tokenize  # noqa: F401 (re-exported)
 
-
-# --------------------------------------------------------------------------- corpus
-
-
-def tokenize(text: str) -> list[list[str]]:
-    """One sentence per non-empty line, tokens separated by whitespace."""
-    return [line.split() for line in text.splitlines() if line.strip()]
-
-
-def build_vocab(sentences: list[list[str]], size: int) -> list[str]:
-    """The `size` most frequent words (ties alphabetical), always including "<unk>".
-
-    If "<unk>" is not among the top size−1 words it takes the last slot, so the
-    vocabulary has exactly `size` entries (fewer only if the corpus has fewer words).
-    """
-    if size < 1:
-        raise ValueError("vocabulary size must be at least 1")
-    counts = Counter(word for sentence in sentences for word in sentence)
-    ranked = sorted(counts, key=lambda word: (-counts[word], word))
-    vocab = ranked[:size]
-    if UNK not in vocab[: size - 1]:
-        vocab = [word for word in vocab if word != UNK][: size - 1] + [UNK]
-    return vocab
-
-
-def encode(sentences: list[list[str]], vocab: list[str]) -> list[np.ndarray]:
-    """Word indices per sentence; out-of-vocabulary words map to "<unk>"."""
-    index = {word: i for i, word in enumerate(vocab)}
-    unk = index[UNK]
-    return [np.array([index.get(word, unk) for word in sentence], dtype=np.int64) for sentence in sentences]
-
-
-def cooccurrence(encoded: list[np.ndarray], vocab_size: int, window: int = 2) -> torch.Tensor:
-    """Dense float32 counts C[centre, context] of pairs at distance 1..window in a sentence.
-
-    Each ordered pair is counted once per occurrence, so C is symmetric; windows never
-    cross a sentence boundary. Built from all pairs at once (np.unique on flat indices),
-    so the only N×N allocation is the result itself.
-    """
-    words = np.concatenate(encoded) if encoded else np.zeros(0, dtype=np.int64)
-    sentence_id = np.repeat(np.arange(len(encoded)), [len(s) for s in encoded])
-    flat = []
-    for offset in range(1, window + 1):
-        left, right = words[:-offset], words[offset:]
-        same = sentence_id[:-offset] == sentence_id[offset:]
-        left, right = left[same], right[same]
-        flat += [left * vocab_size + right, right * vocab_size + left]  # both directions
-    pairs, counts = np.unique(np.concatenate(flat), return_counts=True)
-    matrix = torch.zeros(vocab_size * vocab_size, dtype=torch.float32)
-    matrix[torch.from_numpy(pairs)] = torch.from_numpy(counts.astype(np.float32))
-    return matrix.view(vocab_size, vocab_size)
-
-
+# the corpus side (tokenize, build_vocab, encode, cooccurrence) is shared: kexue/corpus.py
 # --------------------------------------------------------------------------- objective
 
 
