@@ -183,7 +183,7 @@ def test_committed_verdicts_follow_from_committed_metrics(slug):
 
     committed = ROOT / "results" / slug / "verdicts.csv"
     assert committed.is_file(), f"{committed} is not committed: run snakemake {slug} and commit results/{slug}/"
-    rows = pd.read_csv(committed, keep_default_na=False).set_index("id")
+    rows = pd.read_csv(committed, keep_default_na=False, dtype=str).set_index("id")
     errors = rows[rows["verdict"] == "error"]
     assert errors.empty, (
         f"committed errors (a key the rule or a guard reads is missing?): {errors['evidence'].to_dict()}"
