@@ -21,8 +21,8 @@ DEBIAN_PACKAGES := dataset-fashion-mnist chromium
 system-data:
 	@if [ -d /usr/share/datasets/fashion-mnist ] && command -v chromium > /dev/null; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get > /dev/null; then \
-	  apt-get install -y -q $(DEBIAN_PACKAGES) > /dev/null 2>&1 \
-	  || { apt-get update -q > /dev/null && apt-get install -y -q $(DEBIAN_PACKAGES) > /dev/null; }; \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q $(DEBIAN_PACKAGES) > /dev/null 2>&1 \
+	  || { apt-get update -q > /dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $(DEBIAN_PACKAGES) > /dev/null; }; \
 	else echo "note: Debian's $(DEBIAN_PACKAGES) are not all installed (needs root and apt-get)"; fi
 
 # Exactly the locked set (kexue/lock.py): every package at its locked version, each file checked against
