@@ -197,9 +197,10 @@ def train(
 ) -> dict:
     """Train one arm ({loss, negatives, tied}) with Adam until `seconds` of training time or `epochs` passes.
 
-    The clock runs only around the optimisation steps (example building and on_epoch evaluations are excluded),
-    so arms with the same `seconds` had the same training time on the same thread count.
-    on_epoch(model, epoch) is called after each complete epoch."""
+    The clock runs only around the optimisation steps (example building and on_epoch evaluations are excluded) and
+    counts the process's CPU seconds: on one torch thread that is the wall-clock time the steps take on an idle
+    core, and it does not shrink when other processes share the machine (a contended run gets fewer wall-clock
+    seconds of CPU, not fewer steps). on_epoch(model, epoch) is called after each complete epoch."""
     torch.manual_seed(seed)
     generator = torch.Generator().manual_seed(seed)
     rng = np.random.default_rng(seed)
@@ -215,12 +216,12 @@ def train(
         running = []
         for start in range(0, len(order), batch):
             rows = order[start : start + batch]
-            begun = time.perf_counter()
+            begun = time.process_time()
             loss = loss_of(model, model.hidden(contexts[rows]), labels[rows], generator)
             optimiser.zero_grad()
             loss.backward()
             optimiser.step()
-            clock += time.perf_counter() - begun
+            clock += time.process_time() - begun
             steps, examples = steps + 1, examples + len(rows)
             running.append(loss.item())
             if seconds is not None and clock >= seconds:
