@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 
 from kexue.jobs import Job, read_json
-from kexue.plotting import panels
+from kexue.plotting import log_axis, panels
 
 job = Job(snakemake)
 inp, out = snakemake.input, snakemake.output
@@ -96,24 +96,20 @@ axes[0].plot(gtable["negatives"], gtable["cosine_mean_gradient"], "o-", label=f"
 axes[0].plot(gtable["negatives"], gtable["cosine_single_draw"], "s--", label="single draw (mean cosine)")
 axes[0].axhline(0.9, color="k", ls=":", lw=1, label="rule: ≥ 0.9 at the largest k")
 axes[0].set(
-    xscale="log",
     xlabel="negatives k (uniform draws per example)",
     ylabel="cosine with the exact gradient",
     title="whole gradient −∇z_t + Σ p_i ∇z_i",
-    xticks=grad["negatives"],
-    xticklabels=grad["negatives"],
 )
 axes[0].legend(fontsize=7)
 axes[1].plot(gtable["negatives"], gtable["cosine_expectation_term"], "o-", color="C2", label="cosine, expectation term")
 axes[1].plot(gtable["negatives"], gtable["norm_ratio"], "s--", color="C3", label="‖mean gradient‖ / ‖exact‖")
 axes[1].set(
-    xscale="log",
     xlabel="negatives k",
     ylabel="cosine / norm ratio (dimensionless)",
     title="self-normalised estimate of Σ p_i ∇z_i",
-    xticks=grad["negatives"],
-    xticklabels=grad["negatives"],
 )
+for ax in axes:
+    log_axis(ax, grad["negatives"])
 axes[1].legend(fontsize=7)
-fig.suptitle("Random softmax against the full-softmax gradient (one held-out batch, fixed state)")
+fig.suptitle("Random softmax against the full-softmax gradient (one held-out batch, fixed state)", y=1.04)
 job.figure(out.gradient, fig, [inp.gradient])
