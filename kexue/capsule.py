@@ -230,10 +230,12 @@ def arm_summaries(runs: list[dict]) -> dict:
     return out
 
 
-def claim_numbers(arms: dict, parity_threshold: float) -> dict:
-    """The numbers the registry's rules read. Margins are ≥ 0 exactly when the brief's conditions hold:
-    pair.strict_margin for "reproduced" (Capsule ≥ 0.90 on both metrics, CNN ≤ 0.60 plain and ≤ 0.30
-    thresholded), pair.partial_margin for "partially" (Capsule ≥ 0.80 on both, ahead of the CNN by ≥ 0.30 on both)."""
+def claim_numbers(arms: dict, parity_threshold: float, pair: dict) -> dict:
+    """The numbers the registry's rules read. `pair` holds the brief's thresholds (claims.yaml: parameters of
+    pair_generalisation). Margins are ≥ 0 exactly when the brief's conditions hold: pair.strict_margin for
+    "reproduced" (Capsule ≥ capsule_min on both metrics, CNN ≤ cnn_set_max plain and ≤ cnn_thresholded_max
+    thresholded), pair.partial_margin for "partially" (Capsule ≥ partial_capsule_min on both, ahead of the CNN by
+    ≥ partial_lead on both)."""
     out = {}
     if "cnn" in arms and "capsule" in arms:
         cnn, capsule = arms["cnn"], arms["capsule"]
@@ -252,8 +254,18 @@ def claim_numbers(arms: dict, parity_threshold: float) -> dict:
             "capsule_thresholded": c_thr,
             "cnn_set": n_set,
             "cnn_thresholded": n_thr,
-            "strict_margin": min(c_set - 0.90, c_thr - 0.90, 0.60 - n_set, 0.30 - n_thr),
-            "partial_margin": min(c_set - 0.80, c_thr - 0.80, c_set - n_set - 0.30, c_thr - n_thr - 0.30),
+            "strict_margin": min(
+                c_set - pair["capsule_min"],
+                c_thr - pair["capsule_min"],
+                pair["cnn_set_max"] - n_set,
+                pair["cnn_thresholded_max"] - n_thr,
+            ),
+            "partial_margin": min(
+                c_set - pair["partial_capsule_min"],
+                c_thr - pair["partial_capsule_min"],
+                c_set - n_set - pair["partial_lead"],
+                c_thr - n_thr - pair["partial_lead"],
+            ),
         }
     if "capsule" in arms and "capsule_original_routing" in arms:
         a, b = arms["capsule"], arms["capsule_original_routing"]

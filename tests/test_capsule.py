@@ -4,6 +4,7 @@ stacking, equal labels dropped, sets not ordered pairs), variable input size, th
 and the numbers the claims' rules and guards read."""
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -132,6 +133,15 @@ def test_crop_keeps_the_centre():
     assert cap.as_images(x, 0).shape == (2, 1, 28, 28)
 
 
+BRIEF_PAIR = {  # the brief's thresholds, as claims.yaml's parameters of pair_generalisation hold them
+    "capsule_min": 0.90,
+    "cnn_set_max": 0.60,
+    "cnn_thresholded_max": 0.30,
+    "partial_capsule_min": 0.80,
+    "partial_lead": 0.30,
+}
+
+
 def fake_run(arm, seed, test, pair_set, pair_thr, curve):
     return {
         "arm": arm,
@@ -166,14 +176,14 @@ def arms_with(cnn, capsule, original=(0.99, 0.95, 0.95), squash1=(0.99, 0.93, 0.
     ],
 )
 def test_pair_margins_follow_the_brief(cnn, capsule, strict, partial):
-    pair = cap.claim_numbers(arms_with(cnn, capsule), 0.985)["pair"]
+    pair = cap.claim_numbers(arms_with(cnn, capsule), 0.985, BRIEF_PAIR)["pair"]
     assert (pair["strict_margin"] >= 0, pair["partial_margin"] >= 0) == (strict, partial)
     assert pair["capsule_set"] == pytest.approx(capsule[1] + 0.01)  # the seed mean of 3 seeds (+0, +0.01, +0.02)
 
 
 def test_the_values_the_guards_read_are_written():
     arms = arms_with((0.99, 0.4, 0.1), (0.98, 0.94, 0.94))
-    numbers = cap.claim_numbers(arms, 0.985)
+    numbers = cap.claim_numbers(arms, 0.985, BRIEF_PAIR)
     assert arms["capsule"]["curve"] == pytest.approx([0.1, 0.9, 0.98])  # still_improving reads this list
     assert numbers["parity"]["margin"] == pytest.approx(0.98 - 0.985)
     assert numbers["squash"]["per_seed_difference"] == pytest.approx([0.01, 0.01, 0.01])  # seed_spread
@@ -205,3 +215,13 @@ def test_skipping_the_train_pass_changes_no_number_of_the_shared_loop():
     assert "train_accuracy" in h1 and "train_accuracy" not in h2
     assert h1["curve_accuracy"].tolist() == h2["curve_accuracy"].tolist()
     assert all(torch.equal(a, b) for a, b in zip(with_train.parameters(), without.parameters(), strict=True))
+
+
+def test_the_registry_holds_the_brief_pair_thresholds():
+    """The summary gets the pair thresholds from claims.yaml (parameters); they are the brief's."""
+    import yaml
+
+    root = Path(__file__).resolve().parents[1]
+    claims = yaml.safe_load((root / "config" / "articles" / "capsule" / "claims.yaml").read_text())["claims"]
+    pair = next(c for c in claims if c["id"] == "capsule.pair_generalisation")
+    assert pair["parameters"] == BRIEF_PAIR

@@ -16,7 +16,7 @@ for arm, row in arms.items():
         row["mean_pair_thresholded_accuracy"],
         row["seeds"],
     )
-claims = cap.claim_numbers(arms, snakemake.params.parity_threshold)
+claims = cap.claim_numbers(arms, snakemake.params.parity_threshold, snakemake.params.pair)
 job.log.info("claims: %s", claims)
 write_runs_usage(snakemake.output.runs, snakemake.input)
 job.metrics(snakemake.output.metrics, {"scale": snakemake.params.scale, "arms": arms, **claims})

@@ -94,6 +94,7 @@ rule capsule_summary:
         "../../../envs/pipeline.yaml"
     params:
         parity_threshold=CAP["parity_threshold"],
+        pair=claim_parameters("capsule.pair_generalisation"),
         scale=capsule_scale(),
     script:
         "../../../scripts/capsule/summary.py"
