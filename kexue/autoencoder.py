@@ -284,7 +284,7 @@ def classifier_view(classifier: nn.Sequential, images: Tensor, chunk: int = 2000
 def frechet_distance(a: np.ndarray, b: np.ndarray) -> float:
     """‖m_a − m_b‖² + tr(S_a + S_b − 2 (S_a S_b)^{1/2}) between Gaussians fitted to two feature sets."""
     ma, mb = a.mean(0), b.mean(0)
-    sa, sb = np.cov(a, rowvar=False), np.cov(b, rowvar=False)
+    sa, sb = np.atleast_2d(np.cov(a, rowvar=False)), np.atleast_2d(np.cov(b, rowvar=False))
     root = scipy.linalg.sqrtm(sa @ sb)
     if np.iscomplexobj(root):  # numerical noise of sqrtm on a near-singular product
         root = root.real
