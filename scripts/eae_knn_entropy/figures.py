@@ -41,6 +41,7 @@ for k, g in beta.groupby("k"):
     )
 right.set(xlabel="n", ylabel="absolute error", title="Digamma identities and the beta integral")
 right.legend(fontsize=6)
+fig.tight_layout()
 job.figure(out.estimator, fig, [inp.estimator, inp.identities])
 
 # --- max entropy: KL and entropy gap against λ; generative and reconstruction ---
@@ -60,9 +61,10 @@ for i, name in enumerate(names):
     axes[1].plot([i] * len(v), v, "k.")
     axes[2].bar(i, eae["reconstruction"]["test_mse"][name], color=f"C{i}", alpha=0.6)
 for ax in axes[1:]:
-    ax.set_xticks(range(len(names)), names, rotation=30, fontsize=7)
+    ax.set_xticks(range(len(names)), names, rotation=30, ha="right", fontsize=7)
 axes[1].set(ylabel="Fréchet distance (classifier features)", title="Prior samples z ~ N(0, I) vs test images")
 axes[2].set(ylabel="test ‖x − D(z)‖² per image", title="Reconstruction error")
+fig.tight_layout()
 job.figure(out.eae, fig, [inp.eae])
 
 # --- prior samples ---
@@ -74,4 +76,5 @@ for ax, (name, images) in zip(axes, pictures.items(), strict=True):
     )
     ax.set(title=f"{name}: z ~ N(0, I)", xticks=[], yticks=[])
     ax.grid(False)
+fig.tight_layout()
 job.figure(out.samples, fig, [inp.eae])

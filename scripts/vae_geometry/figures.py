@@ -29,7 +29,7 @@ def seed_bars(ax, values: dict, names: list, ylabel: str, title: str):
         v = values[name]
         ax.bar(i, np.mean(v), color=f"C{i}", alpha=0.6, label=LABELS.get(name, name))
         ax.plot([i] * len(v), v, "k.", ms=4)
-    ax.set_xticks(range(len(names)), [LABELS.get(n, n) for n in names], rotation=20, fontsize=7)
+    ax.set_xticks(range(len(names)), [LABELS.get(n, n) for n in names], rotation=25, ha="right", fontsize=7)
     ax.set(ylabel=ylabel, title=title)
 
 
@@ -56,6 +56,7 @@ seed_bars(
     f"Aggregate codes vs N(0, I), d = {d}",
 )
 axes[3].set_yscale("log")
+fig.tight_layout()
 job.figure(out.code_space, fig, [inp.metrics])
 
 # --- prior_sampling, simple_regulariser: decoded z ~ N(0, I) ---
@@ -73,6 +74,7 @@ seed_bars(
     "Fréchet distance (classifier features)",
     "Prior samples vs real test images",
 )
+fig.tight_layout()
 job.figure(out.samples, fig, [inp.metrics])
 
 # --- simple_regulariser: λ against reconstruction and sample quality ---
@@ -93,6 +95,7 @@ for ax, key, ylabel in [
         ax.axhline(aev, color=f"C{j}", ls=":", lw=1, label=f"{'AE' if key else 'best AE baseline'}, d = {latent}")
     ax.set(xscale="log", xlabel="geo-VAE weight λ", ylabel=ylabel, title=ylabel.split(" per")[0])
     ax.legend(fontsize=6)
+fig.tight_layout()
 job.figure(out.geo, fig, [inp.metrics])
 
 # --- disentangle_linear: traversals and interpolation entropy ---
@@ -115,4 +118,5 @@ seed_bars(
     "classifier entropy (nats)",
     f"Along linear paths between codes, d = {d}",
 )
+fig.tight_layout()
 job.figure(out.disentangle, fig, [inp.metrics])
