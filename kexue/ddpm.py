@@ -288,8 +288,8 @@ class UNet(nn.Module):
         self.down1, self.pool1 = ResBlock(c, c, t_dim, norm), nn.Conv2d(c, c, 3, stride=2, padding=1)
         self.down2, self.pool2 = ResBlock(c, 2 * c, t_dim, norm), nn.Conv2d(2 * c, 2 * c, 3, stride=2, padding=1)
         self.mid = ResBlock(2 * c, 2 * c, t_dim, norm)
-        self.up2 = ResBlock(2 * c, 2 * c, t_dim, norm)
-        self.up1 = ResBlock(2 * c, c, t_dim, norm)
+        self.up2 = ResBlock(2 * c, c, t_dim, norm)
+        self.up1 = ResBlock(c, c, t_dim, norm)
         self.out = nn.Sequential(norm_layer(norm, c), nn.SiLU(), nn.Conv2d(c, 1, 3, padding=1))
 
     def forward(self, x: Tensor, t: Tensor) -> Tensor:
