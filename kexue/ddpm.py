@@ -476,10 +476,11 @@ def relative_gap(m1: float, m2: float) -> float:
     return abs(m1 - m2) / min(m1, m2)
 
 
-def diverged(curve, factor: float = 2.0) -> bool:
-    """A loss curve that ends non-finite, or above `factor` × its best value: "converges then diverges"."""
+def final_over_best(curve) -> float:
+    """A loss curve's last value over its best (finite) value; inf when it ends non-finite. The
+    sum_not_mean rule calls a run diverged above a threshold of it (claims.yaml)."""
     values = np.asarray(curve, dtype=float)
-    if not np.isfinite(values[-1]):
-        return True
     finite = values[np.isfinite(values)]
-    return bool(values[-1] > factor * finite.min())
+    if not np.isfinite(values[-1]) or finite.size == 0:
+        return math.inf
+    return float(values[-1] / finite.min())

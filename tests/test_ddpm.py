@@ -236,11 +236,11 @@ def test_mmd_separates_distributions():
     assert abs(ddpm.mmd2(x, y, h)) < 0.01 < ddpm.mmd2(x, z, h)
 
 
-def test_relative_gap_and_divergence():
+def test_relative_gap_and_final_over_best():
     assert ddpm.relative_gap(1.0, 1.15) == pytest.approx(0.15)
     assert ddpm.relative_gap(1.15, 1.0) == pytest.approx(0.15)
-    assert ddpm.diverged([5, 2, 1, 3]) and ddpm.diverged([5, 1, float("nan")])
-    assert not ddpm.diverged([5, 2, 1, 1.5])
+    assert ddpm.final_over_best([5, 2, 1, 3]) == 3 and ddpm.final_over_best([5, 1, float("nan")]) == math.inf
+    assert ddpm.final_over_best([5, 2, 1, 1.5]) == 1.5
 
 
 def test_digits_split_and_scale():
@@ -291,8 +291,10 @@ def test_unet_claims_are_not_evaluated_without_their_runs_and_decide_with_them()
     snm, nbn = CLAIMS["ddpm.sum_not_mean"], CLAIMS["ddpm.no_batchnorm"]
     off = {"scale": "full tier only", "runs": []}
     assert decide(snm, off)["ours"] == decide(nbn, off)["ours"] == "not evaluated"
-    run = {"sum_not_mean": {"mean_diverged": True, "sum_diverged": False}}
+    run = {"sum_not_mean": {"mean_final_over_best": math.inf, "sum_final_over_best": 1.01}}
     assert decide(snm, run)["verdict"] == "reproduced"
+    both_fine = {"sum_not_mean": {"mean_final_over_best": 1.02, "sum_final_over_best": 1.01}}
+    assert decide(snm, both_fine)["verdict"] == "partially"
     bn = {"no_batchnorm": {"gap": 3.0, "gap_per_seed": [2.9, 3.0, 3.1], "quality_ratio": 0.1}}
     assert decide(nbn, bn)["verdict"] == "reproduced"
     noisy = {"no_batchnorm": {"gap": 1.0, "gap_per_seed": [-3.0, 1.0, 5.0], "quality_ratio": 0.1}}

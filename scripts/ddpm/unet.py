@@ -38,7 +38,7 @@ history = ddpm.train(
     device=device,
     log=job.log,
 )
-record |= {"history": history, "diverged": ddpm.diverged([h["eval_loss"] for h in history])}
+record |= {"history": history, "final_over_best": ddpm.final_over_best([h["eval_loss"] for h in history])}
 if not fp16:
     state = torch.load(snakemake.input.classifier, weights_only=False)
     net = classify.mlp(state["widths"])
