@@ -102,7 +102,7 @@ for k, key in enumerate(digit_runs):
             yticks=[],
         )
         ax.grid(False)
-job.figure(out.samples, fig, inp.samples)
+job.figure(out.samples, fig, [inp.diffusion])  # the sample files hold arrays, not provenance
 
 # --- full tier: U-Net ---
 rows = [{k: v for k, v in r.items() if k != "history"} for r in unet["runs"]]
