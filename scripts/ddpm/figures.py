@@ -1,4 +1,4 @@
-"""Tables and figures of DDPM, from its metrics files (and the runs' sample files) only."""
+"""Tables and figures of DDPM, from its metrics files only."""
 
 import numpy as np
 import pandas as pd
@@ -76,10 +76,10 @@ for ax, dataset in ((axes[2], "moons"), (axes[3], "digits")):
     ax.legend(fontsize=7)
 job.figure(out.quality, fig, [inp.diffusion])
 
-# --- samples of the seed-0 models ---
-files = {f.rsplit("/", 1)[1].removesuffix(".npz"): np.load(f) for f in inp.samples}
-moons = sorted(k for k in files if k.startswith("moons") and k.endswith("_s0"))
-digit_runs = sorted(k for k in files if k.startswith("digits") and k.endswith("_s0"))
+# --- samples of the first seed of each model (kept in the metrics by the summary) ---
+files = {k: {name: np.asarray(v) for name, v in arrays.items()} for k, arrays in diffusion["samples"].items()}
+moons = sorted(k for k in files if k.startswith("moons"))  # each t-encoding's first seed
+digit_runs = sorted(k for k in files if k.startswith("digits"))
 fig, axes = panels(len(moons) + 2 * len(digit_runs), width=3.6, height=3.6)
 for ax, key in zip(axes, moons, strict=False):
     f = files[key]
@@ -102,7 +102,7 @@ for k, key in enumerate(digit_runs):
             yticks=[],
         )
         ax.grid(False)
-job.figure(out.samples, fig, [inp.diffusion])  # the sample files hold arrays, not provenance
+job.figure(out.samples, fig, [inp.diffusion])
 
 # --- full tier: U-Net ---
 rows = [{k: v for k, v in r.items() if k != "history"} for r in unet["runs"]]

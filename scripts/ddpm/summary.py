@@ -2,6 +2,7 @@
 gaps, the quality against N(0, I) samples, and the mean held-out loss curves the still-improving guard reads."""
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -76,4 +77,10 @@ if {"sinusoidal", "learned"} <= encodings:
         "curves": {e: mean_curves[f"moons_{e}"] for e in ("sinusoidal", "learned")},
     }
     job.log.info("t-embedding: %s", {k: v for k, v in metrics["t_embedding"].items() if k != "curves"})
+# the seed-0 samples of every run (a subset), so that the figures read metrics only (restyling never retrains)
+metrics["samples"] = {}
+for path in snakemake.input.samples:
+    key, arrays = Path(path).stem, np.load(path)
+    keep = 500 if key.startswith("moons") else 16
+    metrics["samples"][key] = {name: arrays[name][:keep].round(4).tolist() for name in arrays.files}
 job.metrics(snakemake.output[0], metrics)

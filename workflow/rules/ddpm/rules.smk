@@ -170,6 +170,9 @@ rule ddpm_summary:
     input:
         moons=ddpm_runs("moons"),
         digits=ddpm_runs("digits"),
+        samples=[
+            f"{W}/ddpm/runs/{d}_{e}_s{DD[d]['seeds'][0]}.npz" for d in ("moons", "digits") for e in DD[d]["encodings"]
+        ],
     output:
         f"{DD_OUT}/metrics/diffusion.json",
     log:
@@ -201,12 +204,11 @@ rule ddpm_unet_summary:
 
 
 rule ddpm_figures:
-    """Tables and figures from the metrics only (and the sample files of the runs)."""
+    """Tables and figures from the metrics only."""
     input:
         closed_forms=f"{DD_OUT}/metrics/closed_forms.json",
         diffusion=f"{DD_OUT}/metrics/diffusion.json",
         unet=f"{DD_OUT}/metrics/unet.json",
-        samples=[p.replace(".json", ".npz") for p in DD_RUNS],
     output:
         chains_table=f"{DD_OUT}/tables/chains.csv",
         runs_table=f"{DD_OUT}/tables/runs.csv",
