@@ -316,6 +316,8 @@ def timings(ns, d: int, c: int, block: int, chunk: int, repeats: int, seed: int,
             row[f"{name}_min_s"] = float(np.min(seconds[n, name]))
             row[f"{name}_repeats_s"] = [float(t) for t in seconds[n, name]]  # in repeat order
         if log:
-            log.info("n = %d: %s", n, {k: f"{v:.4f}" for k, v in row.items() if k != "n"})
+            log.info(
+                "n = %d: %s", n, {k: f"{v:.4f}" for k, v in row.items() if k != "n" and not k.endswith("_repeats_s")}
+            )
         rows.append(row)
     return rows

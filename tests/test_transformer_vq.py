@@ -1,6 +1,7 @@
 """Transformer-VQ (kexue.fm 9844): the linear forms against an independent softmax, the brief's traps, and
 the numbers the timing job writes for its rule."""
 
+import logging
 import math
 from pathlib import Path
 
@@ -108,7 +109,7 @@ def test_loglog_slope():
 
 
 def test_timings_write_what_the_rule_reads():
-    rows = vq.timings([64, 128], d=8, c=8, block=16, chunk=32, repeats=2, seed=0)
+    rows = vq.timings([64, 128], d=8, c=8, block=16, chunk=32, repeats=2, seed=0, log=logging.getLogger("test"))
     assert [r["n"] for r in rows] == [64, 128]
     for form in ("quadratic", "vq", "vq_without_assignment"):
         assert all(r[f"{form}_s"] >= r[f"{form}_min_s"] > 0 for r in rows)
