@@ -1,5 +1,7 @@
 # Claims registry × metrics → verdicts per article, each article's REPORT.md, then the one table of every
 # claim (results/verdicts.csv) and the index of all articles of the seeds (results/REPORT.md).
+# On a cluster these run on the submitting host (localrule): each reads small files and takes a second,
+# less than a SLURM submission costs.
 
 
 rule article_verdicts:
@@ -12,6 +14,7 @@ rule article_verdicts:
         f"{W}/{{article}}/logs/verdicts.log",
     wildcard_constraints:
         article="|".join(ARTICLES),
+    localrule: True
     conda:
         "../../envs/pipeline.yaml"
     params:
@@ -22,8 +25,10 @@ rule article_verdicts:
 
 rule article_report:
     """results/<article>/REPORT.md: its claims by kind, evidence, measurements, figures and cost."""
+    localrule: True
     input:
         verdicts=f"{R}/{{article}}/verdicts.csv",
+        metrics=lambda wc: claim_metrics(wc.article),
         outputs=lambda wc: ARTICLE_OUTPUTS[wc.article],
         benchmarks=lambda wc: ARTICLE_BENCHMARKS[wc.article],
         sections=lambda wc: ARTICLE_REPORT_SECTIONS.get(wc.article, []),
@@ -49,6 +54,7 @@ rule verdicts:
         f"{R}/verdicts.csv",
     log:
         f"{W}/logs/verdicts.log",
+    localrule: True
     conda:
         "../../envs/pipeline.yaml"
     script:
@@ -56,8 +62,6 @@ rule verdicts:
 
 
 rule environment:
-    """results/environment.json: the lock's digest and every installed package with its version, once per
-    run (provenance records carry only the digest); rerun when the lock changes."""
     input:
         "requirements.lock",
         "requirements-nodeps.lock",
@@ -65,6 +69,9 @@ rule environment:
         f"{R}/environment.json",
     log:
         f"{W}/logs/environment.log",
+    """results/environment.json: the lock's digest and every installed package with its version, once per
+    run (provenance records carry only the digest); rerun when the lock changes."""
+    localrule: True
     conda:
         "../../envs/pipeline.yaml"
     script:
@@ -72,8 +79,6 @@ rule environment:
 
 
 rule report_index:
-    """results/REPORT.md: every article of the seeds (config/catalog.yaml), built or not, with its verdict
-    counts, cost and a link to its page; the same as the first page of `snakemake --report` (rst)."""
     input:
         verdicts=f"{R}/verdicts.csv",
         catalog="config/catalog.yaml",
@@ -85,6 +90,9 @@ rule report_index:
         front=f"{R}/report_front.rst",
     log:
         f"{W}/logs/report.log",
+    """results/REPORT.md: every article of the seeds (config/catalog.yaml), built or not, with its verdict
+    counts, cost and a link to its page; the same as the first page of `snakemake --report` (rst)."""
+    localrule: True
     conda:
         "../../envs/pipeline.yaml"
     params:
