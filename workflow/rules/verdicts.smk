@@ -28,6 +28,7 @@ rule article_report:
     localrule: True
     input:
         verdicts=f"{R}/{{article}}/verdicts.csv",
+        code="kexue/report.py",  # how pages are written: a change rewrites every article's page
         metrics=lambda wc: claim_metrics(wc.article),
         outputs=lambda wc: ARTICLE_OUTPUTS[wc.article],
         benchmarks=lambda wc: ARTICLE_BENCHMARKS[wc.article],

@@ -170,6 +170,7 @@ rule dimension_formula_wordvec_summary:
     params:
         saturation_tol=DF_WORDVEC["saturation_tol"],
         article_constant=8.33,
+        steps=DF_WORDVEC["steps"],
     script:
         "../../../scripts/dimension_formula/wordvec_summary.py"
 
