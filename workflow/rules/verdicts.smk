@@ -1,12 +1,21 @@
 # Claims registry × metrics → verdicts per article, each article's REPORT.md, then the one table of every
 # claim (results/verdicts.csv) and the index of all articles of the seeds (results/REPORT.md).
-# On a cluster these run on the submitting host (localrule): each reads small files and takes a second,
-# less than a SLURM submission costs.
+# On a cluster these run on the submitting host: each reads small files and takes a second, less than a
+# SLURM submission costs.
+
+
+localrules:
+    article_verdicts,
+    article_report,
+    verdicts,
+    environment,
+    report_index,
 
 
 rule article_verdicts:
     input:
         claims="config/articles/{article}/claims.yaml",
+        code="kexue/verdicts.py",  # how verdicts are decided: a change re-decides every article's
         metrics=lambda wc: claim_metrics(wc.article),
     output:
         f"{R}/{{article}}/verdicts.csv",
@@ -14,7 +23,6 @@ rule article_verdicts:
         f"{W}/{{article}}/logs/verdicts.log",
     wildcard_constraints:
         article="|".join(ARTICLES),
-    localrule: True
     conda:
         "../../envs/pipeline.yaml"
     params:
@@ -25,7 +33,6 @@ rule article_verdicts:
 
 rule article_report:
     """results/<article>/REPORT.md: its claims by kind, evidence, measurements, figures and cost."""
-    localrule: True
     input:
         verdicts=f"{R}/{{article}}/verdicts.csv",
         code="kexue/report.py",  # how pages are written: a change rewrites every article's page
@@ -55,7 +62,6 @@ rule verdicts:
         f"{R}/verdicts.csv",
     log:
         f"{W}/logs/verdicts.log",
-    localrule: True
     conda:
         "../../envs/pipeline.yaml"
     script:
@@ -63,6 +69,8 @@ rule verdicts:
 
 
 rule environment:
+    """results/environment.json: the lock's digest and every installed package with its version, once per
+    run (provenance records carry only the digest); rerun when the lock changes."""
     input:
         "requirements.lock",
         "requirements-nodeps.lock",
@@ -70,9 +78,6 @@ rule environment:
         f"{R}/environment.json",
     log:
         f"{W}/logs/environment.log",
-    """results/environment.json: the lock's digest and every installed package with its version, once per
-    run (provenance records carry only the digest); rerun when the lock changes."""
-    localrule: True
     conda:
         "../../envs/pipeline.yaml"
     script:
@@ -80,6 +85,8 @@ rule environment:
 
 
 rule report_index:
+    """results/REPORT.md: every article of the seeds (config/catalog.yaml), built or not, with its verdict
+    counts, cost and a link to its page; the same as the first page of `snakemake --report` (rst)."""
     input:
         verdicts=f"{R}/verdicts.csv",
         catalog="config/catalog.yaml",
@@ -91,9 +98,6 @@ rule report_index:
         front=f"{R}/report_front.rst",
     log:
         f"{W}/logs/report.log",
-    """results/REPORT.md: every article of the seeds (config/catalog.yaml), built or not, with its verdict
-    counts, cost and a link to its page; the same as the first page of `snakemake --report` (rst)."""
-    localrule: True
     conda:
         "../../envs/pipeline.yaml"
     params:

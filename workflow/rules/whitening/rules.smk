@@ -52,18 +52,21 @@ rule whitening:
         f"{WHITENING_OUT}/REPORT.md",
 
 
+# the STS mirror is a folder of the submitting host, which cluster nodes may not see
+localrules:
+    whitening_sts,
+
+
 rule whitening_sts:
+    """Every STS set of the tier, read once (the mirror folder, else the hub when the network is allowed)
+    into one table per set: the one job that says which sets are missing and how to provide them. Where
+    the sets come from is not a parameter: pointing to another copy of the same data reruns nothing."""
     output:
         [f"{W}/whitening/sts/{t}.parquet" for t in WHITENING_TASKS],
     log:
         f"{W}/whitening/logs/sts.log",
     benchmark:
         benchmark("whitening", "sts")
-    """Every STS set of the tier, read once (the mirror folder, else the hub when the network is allowed)
-    into one table per set: the one job that says which sets are missing and how to provide them. Where
-    the sets come from is not a parameter: pointing to another copy of the same data reruns nothing.
-    A localrule: the mirror is a folder of the submitting host, which cluster nodes may not see."""
-    localrule: True
     conda:
         "../../../envs/pipeline.yaml"
     params:
