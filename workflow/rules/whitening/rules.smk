@@ -53,16 +53,16 @@ rule whitening:
 
 
 rule whitening_sts:
+    """Every STS set of the tier, read once (the mirror folder, else the hub when the network is allowed)
+    into one table per set: the one job that says which sets are missing and how to provide them. Where
+    the sets come from is not a parameter: pointing to another copy of the same data reruns nothing.
+    A localrule: the mirror is a folder of the submitting host, which cluster nodes may not see."""
     output:
         [f"{W}/whitening/sts/{t}.parquet" for t in WHITENING_TASKS],
     log:
         f"{W}/whitening/logs/sts.log",
     benchmark:
         benchmark("whitening", "sts")
-    """Every STS set of the tier, read once (the mirror folder, else the hub when the network is allowed)
-    into one table per set: the one job that says which sets are missing and how to provide them. Where
-    the sets come from is not a parameter: pointing to another copy of the same data reruns nothing.
-    A localrule: the mirror is a folder of the submitting host, which cluster nodes may not see."""
     localrule: True
     conda:
         "../../../envs/pipeline.yaml"
@@ -159,6 +159,8 @@ rule whitening_summary:
     input:
         scores=[whitening_scores(e, p, t) for e, p, t in WHITENING_ROWS],
         checks=[whitening_checks(e, p, t) for e, p, t in WHITENING_ROWS],
+        # 8321's Chinese table: trap T7's split convention is the one closest to it
+        reference="config/articles/whitening/reference_8321.csv",
     output:
         summary=f"{WHITENING_OUT}/metrics/summary.json",
         grid=f"{WHITENING_OUT}/metrics/grid.json",
@@ -172,6 +174,7 @@ rule whitening_summary:
         rows=WHITENING_ROWS,
         encoders=WHITENING["encoders"],
         tune=WHITENING["tune"],
+        c1_3=WHITENING["c1_3"],
     script:
         "../../../scripts/whitening/summary.py"
 
