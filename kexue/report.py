@@ -32,9 +32,12 @@ KINDS = {
 
 def runtime_table(benchmarks: dict) -> pd.DataFrame:
     """Per article: jobs, summed wall and CPU time, peak memory. `benchmarks` maps article → files;
-    a file may hold one row per job (the Lion summaries gather their training runs' rows)."""
+    a file may hold one row per job (the Lion summaries gather their training runs' rows). An article
+    with no benchmark file yet (a run that failed before any job finished) is left out."""
     rows = []
     for article, files in benchmarks.items():
+        if not files:
+            continue
         frame = pd.concat([pd.read_csv(f, sep="\t") for f in files], ignore_index=True)
         rows.append(
             {

@@ -56,6 +56,11 @@ def test_provenance_sits_beside_its_output():
     assert str(provenance_path("results/a/figures/capacity.png")) == "results/a/figures/capacity.provenance.json"
 
 
+def test_runtime_table_leaves_out_an_article_with_no_benchmark_yet():
+    # the failure report after a run that stopped before any job finished (it crashed in pd.concat)
+    assert runtime_table({"art": []}).empty
+
+
 def test_runtime_table_sums_wall_and_cpu_and_takes_peak_memory(tmp_path):
     header = "s\th:m:s\tmax_rss\tmax_vms\tmax_uss\tmax_pss\tio_in\tio_out\tmean_load\tcpu_time\n"
     files = []
