@@ -142,10 +142,10 @@ def test_full_tier_decides_c1_3_on_simbert_p1_and_the_bq_clauses_with_8321s_numb
         assert outcome["verdict"] == "reproduced", (claim, outcome)
         # the full tier's parts are decided, none skipped (C1.3's proxy part is, by design)
         assert " absent" not in outcome["evidence"].replace("c1_3.proxy.frac_b_below_a absent", "")
-    # one LCQMC cell where SimBERT-P1's c is not below a: the article's rule (all three) no longer holds
+    # one LCQMC cell where SimBERT-P1's c is not below a: the article's rule (b and c on all three) fails
     white.loc[(white.encoder == "simbert") & (white.pooling == "cls") & (white.task == "zh-lcqmc"), "c"] = 99.0
     metrics["c1_3"] = wh.supervised_drop(white, condition, full["c1_3"])
-    assert verdicts.decide(CLAIMS["whitening.C1.3"], metrics)["verdict"] == "partially"
+    assert verdicts.decide(CLAIMS["whitening.C1.3"], metrics)["verdict"] == "not_reproduced"
     # BQ not the lowest, or whitening helping on BQ: the BQ clauses fail
     metrics["c1_4"]["bq"]["bq_minus_lowest_other"] = 0.5
     metrics["c1_8"]["bq"]["frac_b_below_a"] = 0.5
