@@ -28,7 +28,6 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from kexue import corpus
-from kexue.lion.optimizer import Lion
 
 EOS = corpus.EOS
 
@@ -353,20 +352,29 @@ class CharLM:
 # --------------------------------------------------------------------------- optimizers and schedule
 
 
-OPTIMIZERS = ("adamw", "lion")
+def _adamw(groups: list[dict], lr: float, betas: Sequence[float], eps: float | None) -> torch.optim.Optimizer:
+    if eps is None:
+        raise ValueError("AdamW needs an explicit eps")
+    return torch.optim.AdamW(groups, lr=lr, betas=tuple(betas), eps=eps)
+
+
+# name → build(groups, lr, betas, eps). The shared library knows torch's AdamW; an article that brings its
+# own optimizer registers it (kexue.lion.training registers Lion), since the library imports no article.
+OPTIMIZERS: dict = {"adamw": _adamw}
+
+
+def register_optimizer(name: str, build) -> None:
+    OPTIMIZERS[name] = build
 
 
 def make_optimizer(
     name: str, groups: list[dict], lr: float, betas: Sequence[float], eps: float | None = None
 ) -> torch.optim.Optimizer:
-    """Lion (ours) or torch's AdamW, decoupled decay λ per group; every value explicit (trap T4)."""
-    if name == "lion":
-        return Lion(groups, lr=lr, betas=tuple(betas))
-    if name == "adamw":
-        if eps is None:
-            raise ValueError("AdamW needs an explicit eps")
-        return torch.optim.AdamW(groups, lr=lr, betas=tuple(betas), eps=eps)
-    raise ValueError(f"unknown optimizer {name!r}; expected one of {OPTIMIZERS}")
+    """A registered optimizer (torch's AdamW, or an article's), decoupled decay λ per group; every value
+    explicit (trap T4)."""
+    if name not in OPTIMIZERS:
+        raise ValueError(f"unknown optimizer {name!r}; expected one of {tuple(OPTIMIZERS)}")
+    return OPTIMIZERS[name](groups, lr, betas, eps)
 
 
 def warmup_cosine(step: int, total: int, warmup: int, final_fraction: float) -> float:

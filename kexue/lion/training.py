@@ -20,7 +20,18 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from kexue import sources
-from kexue.lm import OPTIMIZERS, CharLM, make_optimizer, train, warmup_cosine  # the shared loop (kexue.lm)
+from kexue.lion.optimizer import Lion
+from kexue.lm import (  # the shared loop (kexue.lm)
+    OPTIMIZERS,
+    CharLM,
+    make_optimizer,
+    register_optimizer,
+    train,
+    warmup_cosine,
+)
+
+# the shared loop builds Lion by name: ours, with torch's eps unused (Lion has none)
+register_optimizer("lion", lambda groups, lr, betas, eps: Lion(groups, lr=lr, betas=tuple(betas)))
 
 __all__ = ["OPTIMIZERS", "CharLM", "make_optimizer", "train", "warmup_cosine"]
 
