@@ -80,9 +80,18 @@ def squared_error(x: Tensor, x_hat: Tensor) -> Tensor:
     return (x - x_hat).square().sum(-1)
 
 
+def kl_to_standard_terms(mu: Tensor, var: Tensor, logvar: Tensor) -> Tensor:
+    """KL(N(μ, σ²) ‖ N(0, 1)) = ½(μ² + σ² − log σ² − 1), elementwise: THE Gaussian KL term of the VAEs here.
+
+    It takes σ² and log σ² both, so that a model parametrised by σ (this module) or by log σ² (kexue.vae_bn)
+    passes what it has, and neither pays a round trip exp(log(·)) that would change its numbers.
+    """
+    return 0.5 * (mu.square() + var - logvar - 1.0)
+
+
 def kl_to_standard(mu: Tensor, sigma: Tensor) -> Tensor:
     """KL(N(μ, diag σ²) ‖ N(0, I)) = Σ_i ½(μ_i² + σ_i² − log σ_i² − 1) per image (B,)."""
-    return 0.5 * (mu.square() + sigma.square() - 2 * sigma.log() - 1).sum(-1)
+    return kl_to_standard_terms(mu, sigma.square(), 2 * sigma.log()).sum(-1)
 
 
 def geometric_penalty(mu: Tensor, sigma: Tensor) -> Tensor:

@@ -7,9 +7,20 @@ import math
 
 import pytest
 import torch
+from scipy.special import logsumexp
 from scipy.stats import multivariate_normal
 
-from kexue.vae_bn.metrics import active_units, iw_log_likelihood, log_normal, mean_kl, mutual_information, perplexity
+from kexue.vae_bn.metrics import (
+    active_units,
+    iw_estimate,
+    iw_k_grid,
+    iw_log_likelihood,
+    iw_log_weights,
+    log_normal,
+    mean_kl,
+    mutual_information,
+    perplexity,
+)
 
 F64 = torch.float64
 
@@ -127,3 +138,27 @@ def test_perplexity_counts_eos_tokens():
     nll = tokens * math.log(50.0)  # uniform over 50 words
     assert perplexity(nll, tokens) == pytest.approx(50.0)
     assert perplexity(nll, tokens - 1) > 50.0  # dropping "<eos>" from the count inflates PPL
+
+
+def test_iw_k_grid_is_one_two_five_below_k_then_k():
+    assert iw_k_grid(2) == [1, 2]
+    assert iw_k_grid(4) == [1, 2, 4]
+    assert iw_k_grid(50) == [1, 2, 5, 10, 20, 50]
+    assert iw_k_grid(100) == [1, 2, 5, 10, 20, 50, 100]
+    assert iw_k_grid(500) == [1, 2, 5, 10, 20, 50, 100, 200, 500]
+
+
+def test_nested_iw_estimates_are_logsumexp_of_the_first_k_weights():
+    """The curve's K' estimate is log((1/K') Σ_{k ≤ K'} w_k) of the same draws (scipy's logsumexp as the
+    independent computation), and the K estimate is iw_log_likelihood's from the same generator."""
+    model = LinearGaussian([1.0, 2.0])
+    x = model.sample(30)
+    mu, logvar = model.posterior(x)
+    q_mu, q_logvar = mu + 0.5, logvar + math.log(3.0)
+    weights = iw_log_weights(model.log_px_given_z(x), q_mu, q_logvar, 20, 7, torch.Generator().manual_seed(5))
+    assert weights.shape == (20, 30)
+    for k in iw_k_grid(20):
+        expected = logsumexp(weights[:k].numpy(), axis=0) - math.log(k)
+        assert torch.allclose(iw_estimate(weights, k), torch.from_numpy(expected), atol=1e-12, rtol=0)
+    single = iw_log_likelihood(model.log_px_given_z(x), q_mu, q_logvar, 20, 7, torch.Generator().manual_seed(5))
+    assert torch.equal(single, iw_estimate(weights, 20))

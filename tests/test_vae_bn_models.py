@@ -408,3 +408,13 @@ def test_read_mnist_pkl():
         "test": (10000, 784),
     }
     assert 0.0 == float(splits["test"].min()) < float(splits["test"].max()) <= 1.0
+
+
+def test_the_gaussian_kl_term_is_the_shared_one():
+    """One formula for both VAE families: vae_bn's KL from log σ² equals kexue.autoencoder's from σ."""
+    from kexue import autoencoder as ae
+
+    torch.manual_seed(0)
+    mu, logvar = torch.randn(16, 5, dtype=torch.float64), torch.randn(16, 5, dtype=torch.float64)
+    assert torch.equal(kl_per_dim(mu, logvar), ae.kl_to_standard_terms(mu, logvar.exp(), logvar))
+    assert torch.allclose(kl_per_dim(mu, logvar).sum(-1), ae.kl_to_standard(mu, torch.exp(0.5 * logvar)), rtol=1e-12)

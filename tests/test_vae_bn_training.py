@@ -349,8 +349,75 @@ def test_c3_3_is_inconclusive_with_a_weak_decoder():
     """Trap T7: a vanilla decoder at PPL 631 (our default tier's) is no strong autoregressive decoder."""
     text = runs_frame().assign(ppl=631.0)
     c3_3 = vae_training.collapse_metrics(text, "vanilla", {"paper": "bn", "su": "su"})
+    c3_3["iw_settling"] = vae_training.iw_settling(settled_curves(), "vanilla", {"paper": "bn", "su": "su"})
     claim = registered("vae_bn.C3.3")
     weak = decide(claim, {"c3_3": c3_3})
     assert weak["verdict"] == "inconclusive" and "too weak" in weak["evidence"]
     strong = decide(claim, {"c3_3": c3_3 | {"vanilla_ppl": 120.0}})
     assert strong["verdict"] != "inconclusive" and "vanilla_ppl = 120" in strong["evidence"]
+
+
+# --------------------------------------------------------------------------- C3.3: the IW-NLL against K
+
+
+def curve_records(drops: dict[str, float]) -> list[dict]:
+    """Runs' held-out metrics with an IW curve at K = 1, 2, 5, 10: arm → its NLL's drop from K = 5 to 10."""
+    return [
+        {"arm": arm, "seed": seed, "test": {"iw_k": [1, 2, 5, 10], "nll_by_k": [120.0, 110.0, 100.0 + drop, 100.0]}}
+        for arm, drop in drops.items()
+        for seed in range(2)
+    ]
+
+
+def settled_curves() -> pd.DataFrame:
+    return vae_training.iw_curves(curve_records({"vanilla": 0.1, "bn": 0.3, "su": 0.2}))
+
+
+def test_evaluation_writes_the_nested_iw_curve_the_settling_guard_reads():
+    """nll_by_k at K' uses the first K' of the same K samples: its last entry is the IW-NLL at K itself,
+    and iw_nll at a grid gives, at K, exactly the single-K estimate from the same draws."""
+    data = text_data()
+    model, _, _ = train(data, "bn", {"gamma": 0.6})
+    metrics = vae_training.evaluate_vae(model, data, split="test", batch_size=5, iw_samples=12, iw_examples=6, seed=3)
+    assert metrics["iw_k"] == [1, 2, 5, 10, 12] and len(metrics["nll_by_k"]) == 5
+    assert metrics["nll_by_k"][-1] == metrics["nll"]
+    model.eval()
+    batches = vae_training.epoch_batches({**data, "iw": data["test"][:6]}, "iw", 5, None)
+    mu, logvar = vae.encode_all(model, batches)
+    with torch.no_grad():
+        curve = vae_training.iw_nll(model, batches, mu, logvar, 12, torch.Generator().manual_seed(4), [1, 5, 12])
+        single = vae_training.iw_nll(model, batches, mu, logvar, 12, torch.Generator().manual_seed(4))
+    assert curve.shape == (3, 6) and torch.equal(curve[-1], single)
+    assert not torch.equal(curve[0], curve[-1])  # K' = 1 is one sample's −log w, not the K = 12 estimate
+
+
+def test_iw_settling_reads_the_largest_last_step_over_the_compared_arms():
+    curves = vae_training.iw_curves(curve_records({"vanilla": 0.1, "bn": 0.7, "su": -0.2, "ln": 5.0}))
+    settling = vae_training.iw_settling(curves, "vanilla", {"paper": "bn", "su": "su"})
+    assert settling["k"] == [1, 2, 5, 10] and settling["last_k"] == [5, 10]
+    assert settling["paper"]["nll_by_k"] == [120.0, 110.0, 100.7, 100.0]
+    assert settling["paper"]["last_change"] == pytest.approx(0.7)
+    assert settling["max_last_change"] == pytest.approx(0.7)  # ln is not compared by C3.3
+    assert settling["excess_last_change"]["paper"] == pytest.approx(0.6)
+    assert settling["excess_last_change"]["su"] == pytest.approx(-0.3)
+    table = vae_training.iw_curve_table(curves)
+    assert list(table.columns) == ["arm", "k", "nll_mean", "nll_std", "seeds"] and len(table) == 16
+    with pytest.raises(ValueError, match="two K"):
+        vae_training.iw_settling(curves[curves["k"] == 10], "vanilla", {"paper": "bn"})
+
+
+def test_c3_3_is_inconclusive_while_the_iw_nll_still_moves_with_k():
+    """The registered guard: an arm whose IW-NLL still drops by 0.7 nats from K = 5 to 10 (more than the
+    0.5 nats the rule decides) makes C3.3 and C3.3b inconclusive; 0.3 does not."""
+    base = vae_training.collapse_metrics(runs_frame().assign(ppl=120.0), "vanilla", {"paper": "bn", "su": "su"})
+    for claim_id in ("vae_bn.C3.3", "vae_bn.C3.3b"):
+        claim = registered(claim_id)
+        moving = vae_training.iw_settling(
+            vae_training.iw_curves(curve_records({"vanilla": 0.1, "bn": 0.7, "su": 0.2})),
+            "vanilla",
+            {"paper": "bn", "su": "su"},
+        )
+        outcome = decide(claim, {"c3_3": base | {"iw_settling": moving}})
+        assert outcome["verdict"] == "inconclusive" and "has not settled in K" in outcome["evidence"], claim_id
+        settled = vae_training.iw_settling(settled_curves(), "vanilla", {"paper": "bn", "su": "su"})
+        assert decide(claim, {"c3_3": base | {"iw_settling": settled}})["verdict"] != "inconclusive", claim_id

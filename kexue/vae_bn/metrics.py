@@ -59,6 +59,34 @@ def mutual_information(mu: Tensor, logvar: Tensor, generator: torch.Generator | 
     return float(neg_entropy - log_qz.mean())
 
 
+def iw_log_weights(
+    log_px_given_z: Callable[[Tensor], Tensor],
+    mu: Tensor,
+    logvar: Tensor,
+    k: int,
+    chunk: int = 100,
+    generator: torch.Generator | None = None,
+) -> Tensor:
+    """The K importance log-weights log p(x|z_k) + log N(z_k; 0, I) − log q(z_k|x), z_k ~ q(z|x), as (K, B).
+
+    `log_px_given_z` maps z (c, B, d) to log p(x|z) (c, B); it is called with c ≤ `chunk` samples at a
+    time (the reference code: K = 500 in chunks of 100).
+    """
+    log_weights = []
+    for start in range(0, k, chunk):
+        c = min(chunk, k - start)
+        eps = torch.randn((c, *mu.shape), generator=generator, dtype=mu.dtype)
+        z = mu + torch.exp(0.5 * logvar) * eps  # (c, B, d)
+        log_prior = log_normal(z, torch.zeros_like(z), torch.zeros_like(z))
+        log_weights.append(log_px_given_z(z) + log_prior - log_normal(z, mu, logvar))
+    return torch.cat(log_weights)
+
+
+def iw_estimate(log_weights: Tensor, k: int) -> Tensor:
+    """log p(x) ≈ logsumexp_{k' ≤ k} log w_k' − log k, from the first k of the (K, B) log-weights: (B,)."""
+    return torch.logsumexp(log_weights[:k], dim=0) - math.log(k)
+
+
 def iw_log_likelihood(
     log_px_given_z: Callable[[Tensor], Tensor],
     mu: Tensor,
@@ -71,18 +99,23 @@ def iw_log_likelihood(
 
         log p(x) ≈ logsumexp_k [log p(x|z_k) + log N(z_k; 0, I) − log q(z_k|x)] − log K
 
-    `log_px_given_z` maps z (c, B, d) to log p(x|z) (c, B); it is called with c ≤ `chunk` samples at a
-    time (the reference code: K = 500 in chunks of 100). A lower bound in expectation, tight as K → ∞,
-    and exact for any K when q(z|x) is the true posterior. The NLL is its negative.
+    A lower bound in expectation, tight as K → ∞, and exact for any K when q(z|x) is the true
+    posterior. The NLL is its negative.
     """
-    log_weights = []
-    for start in range(0, k, chunk):
-        c = min(chunk, k - start)
-        eps = torch.randn((c, *mu.shape), generator=generator, dtype=mu.dtype)
-        z = mu + torch.exp(0.5 * logvar) * eps  # (c, B, d)
-        log_prior = log_normal(z, torch.zeros_like(z), torch.zeros_like(z))
-        log_weights.append(log_px_given_z(z) + log_prior - log_normal(z, mu, logvar))
-    return torch.logsumexp(torch.cat(log_weights), dim=0) - math.log(k)
+    return iw_estimate(iw_log_weights(log_px_given_z, mu, logvar, k, chunk, generator), k)
+
+
+def iw_k_grid(k: int) -> list[int]:
+    """The K at which the IW estimate is reported: 1, 2, 5, 10, 20, 50, … below K, then K itself.
+
+    Each is computed from the first K' of the same K samples (nested), so the curve costs nothing beyond K
+    and its last step, from the second largest K' to K, is how far the estimate still moved (C3.3's guard).
+    """
+    grid, step = [], 0
+    while (value := (1, 2, 5)[step % 3] * 10 ** (step // 3)) < k:
+        grid.append(value)
+        step += 1
+    return [*grid, k]
 
 
 def perplexity(nll: Tensor, tokens: Tensor) -> float:

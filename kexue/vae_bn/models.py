@@ -36,6 +36,7 @@ from torch import Tensor, nn
 from torch.nn.utils.rnn import pad_sequence
 
 from kexue import sources
+from kexue.autoencoder import kl_to_standard_terms
 from kexue.lm import EOS, Corpus, encode_corpus
 
 VAR_FLOOR = 1e-8  # σ² = s² + 1e-8 in Su's head (trap T4): −log σ² stays ≤ 18.4 nats per dim
@@ -157,8 +158,8 @@ class Posterior(NamedTuple):
 
 
 def kl_per_dim(mu: Tensor, logvar: Tensor) -> Tensor:
-    """KL(N(μ, σ²) ‖ N(0, 1)) = ½ (μ² + σ² − log σ² − 1), elementwise (B, d)."""
-    return 0.5 * (mu.square() + logvar.exp() - logvar - 1.0)
+    """KL(N(μ, σ²) ‖ N(0, 1)) = ½ (μ² + σ² − log σ² − 1), elementwise (B, d), from log σ² (the shared term)."""
+    return kl_to_standard_terms(mu, logvar.exp(), logvar)
 
 
 def standardize(x: Tensor, dim: int, eps: float) -> tuple[Tensor, Tensor]:

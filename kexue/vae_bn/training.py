@@ -211,13 +211,21 @@ def validation_elbo(model: nn.Module, batches: Sequence) -> dict:
 
 
 def iw_nll(
-    model: nn.Module, batches: Sequence, mu: Tensor, logvar: Tensor, samples: int, generator: torch.Generator
+    model: nn.Module,
+    batches: Sequence,
+    mu: Tensor,
+    logvar: Tensor,
+    samples: int,
+    generator: torch.Generator,
+    ks: Sequence[int] | None = None,
 ) -> Tensor:
-    """−log p(x) per example by importance sampling with `samples` z ~ q(z|x) (eval mode)."""
+    """−log p(x) per example by importance sampling with `samples` z ~ q(z|x) (eval mode): (N,); or, with
+    `ks`, at each K' in ks from the first K' of those samples (nested): (len(ks), N)."""
+    ks_ = [samples] if ks is None else list(ks)
     nll, start = [], 0
     for batch in batches:
         n = len(batch.lengths) if isinstance(batch, vae.SentenceBatch) else len(batch)
-        log_px = vae_metrics.iw_log_likelihood(
+        log_weights = vae_metrics.iw_log_weights(
             lambda z, b=batch: model.log_likelihood(b, z),
             mu[start : start + n],
             logvar[start : start + n],
@@ -225,9 +233,10 @@ def iw_nll(
             chunk=max(1, IW_ROWS // n),
             generator=generator,
         )
-        nll.append(-log_px)
+        nll.append(torch.stack([-vae_metrics.iw_estimate(log_weights, k) for k in ks_]))
         start += n
-    return torch.cat(nll)
+    nll = torch.cat(nll, dim=1)
+    return nll[0] if ks is None else nll
 
 
 @torch.no_grad()
@@ -236,8 +245,9 @@ def evaluate_vae(
 ) -> dict:
     """Held-out metrics in eval mode (running BN statistics, trap T2), on all examples of `split`:
     KL, AU (variance threshold 0.01), MI (aggregate posterior over all M examples), the negative ELBO;
-    and on its first `iw_examples` examples the IW-NLL with `iw_samples` samples and,
-    for text, the perplexity exp(Σ NLL / Σ T_x) from it (trap T10)."""
+    and on its first `iw_examples` examples the IW-NLL with `iw_samples` samples (also at each K' of
+    `iw_k_grid`, from the first K' samples: `iw_k`, `nll_by_k`) and, for text, the perplexity
+    exp(Σ NLL / Σ T_x) from it (trap T10)."""
     with torch.random.fork_rng():
         torch.manual_seed(seed)  # the negative ELBO's z samples: the same metrics on every call
         return _evaluate(model, data, split, batch_size, iw_samples, iw_examples, torch.Generator().manual_seed(seed))
@@ -261,8 +271,12 @@ def _evaluate(model, data, split, batch_size, iw_samples, iw_examples, generator
     metrics.pop("valid_kl")
     iw_batches = epoch_batches({**data, "iw": data[split][:iw_examples]}, "iw", batch_size, None)
     mu_iw, logvar_iw = vae.encode_all(model, iw_batches)
-    nll = iw_nll(model, iw_batches, mu_iw, logvar_iw, iw_samples, generator)
+    ks = vae_metrics.iw_k_grid(iw_samples)
+    nll_by_k = iw_nll(model, iw_batches, mu_iw, logvar_iw, iw_samples, generator, ks)
+    nll = nll_by_k[-1]  # K = iw_samples
     metrics.update(iw_examples=len(nll), iw_samples=iw_samples, nll=float(nll.mean()))
+    # the IW-NLL at every K' of the grid (nested subsets of the same samples): whether it has settled in K
+    metrics.update(iw_k=ks, nll_by_k=[float(v) for v in nll_by_k.mean(1)])
     if data["kind"] == "text":
         tokens = torch.cat([b.lengths for b in iw_batches])
         metrics["ppl"] = vae_metrics.perplexity(nll, tokens)
@@ -397,4 +411,56 @@ def elbo_iw_gaps(runs: pd.DataFrame, vanilla: str, bn_arms: dict[str, str]) -> d
     return {"vanilla_elbo_iw_gap": mean_gap[vanilla]} | {
         label: {"elbo_iw_gap": mean_gap[arm], "gap_excess": mean_gap[arm] - mean_gap[vanilla]}
         for label, arm in bn_arms.items()
+    }
+
+
+# --------------------------------------------------------------------------- C3.3: the IW-NLL against K
+
+
+def iw_curves(records: Sequence[dict]) -> pd.DataFrame:
+    """One row per (run, K'): arm, seed, k, nll (the test IW-NLL from the first K' samples), from the runs'
+    held-out metrics (`iw_k`, `nll_by_k`)."""
+    return pd.DataFrame(
+        [
+            {"arm": r["arm"], "seed": r["seed"], "k": k, "nll": nll}
+            for r in records
+            for k, nll in zip(r["test"]["iw_k"], r["test"]["nll_by_k"], strict=True)
+        ]
+    )
+
+
+def iw_curve_table(curves: pd.DataFrame) -> pd.DataFrame:
+    """Per arm and K': the seed mean and std of the IW-NLL, and the number of seeds (arms in run order)."""
+    table = curves.groupby(["arm", "k"], sort=False)["nll"].agg(["mean", "std", "count"]).reset_index()
+    return table.rename(columns={"mean": "nll_mean", "std": "nll_std", "count": "seeds"})
+
+
+def iw_settling(curves: pd.DataFrame, vanilla: str, bn_arms: dict[str, str]) -> dict:
+    """C3.3's guard against an IW estimate that has not settled in K, for the arms the claim compares.
+
+    Per arm (seed means): the IW-NLL at every K' of the grid (`nll_by_k`) and `last_change`, its drop from
+    the second largest K' to the largest (positive while the bound still tightens). `max_last_change` is
+    the largest |last_change| over the vanilla arm and the BN arms, and `excess_last_change` per BN arm the
+    change of its NLL excess over the vanilla arm between those two K'. While an arm's NLL still moves by
+    more than the 0.5 nats the claim decides, the comparison is the estimator's, not the models'.
+    """
+    ks = sorted(curves["k"].unique())
+    if len(ks) < 2:
+        raise ValueError("the IW settling check needs at least two K (iw_samples ≥ 2)")
+    means = curves.groupby(["arm", "k"])["nll"].mean()
+    arms = {"vanilla": vanilla, **bn_arms}
+    per_arm = {}
+    for label, arm in arms.items():
+        if arm not in means.index.get_level_values("arm"):
+            raise KeyError(f"no IW curve of arm {arm!r}: add it to the task's seeds")
+        curve = [float(means[arm, k]) for k in ks]
+        per_arm[label] = {"arm": arm, "nll_by_k": curve, "last_change": curve[-2] - curve[-1]}
+    return {
+        "k": [int(k) for k in ks],
+        "last_k": [int(ks[-2]), int(ks[-1])],
+        **per_arm,
+        "max_last_change": max(abs(a["last_change"]) for a in per_arm.values()),
+        "excess_last_change": {
+            label: per_arm[label]["last_change"] - per_arm["vanilla"]["last_change"] for label in bn_arms
+        },
     }

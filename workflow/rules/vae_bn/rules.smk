@@ -11,9 +11,11 @@ VAE_TASKS = list(VAE["tasks"])
 ARTICLE_OUTPUTS["vae_bn"] = [
     *expand(f"{VAE_OUT}/tables/runs_{{task}}.csv", task=VAE_TASKS),
     *expand(f"{VAE_OUT}/tables/arms_{{task}}.csv", task=VAE_TASKS),
+    *expand(f"{VAE_OUT}/tables/nll_vs_k_{{task}}.csv", task=VAE_TASKS),
     f"{VAE_OUT}/tables/step_benchmark.csv",
     f"{VAE_OUT}/figures/kl_bound.png",
     f"{VAE_OUT}/figures/arms.png",
+    f"{VAE_OUT}/figures/nll_vs_k.png",
 ]
 
 ARTICLE_REPORT_SECTIONS["vae_bn"] = [f"{VAE_OUT}/metrics/step_benchmark.json"]
@@ -90,6 +92,7 @@ rule vae_bn_summary:
         metrics=f"{VAE_OUT}/metrics/{{task}}.json",
         runs_table=f"{VAE_OUT}/tables/runs_{{task}}.csv",
         arms_table=f"{VAE_OUT}/tables/arms_{{task}}.csv",
+        iw_table=f"{VAE_OUT}/tables/nll_vs_k_{{task}}.csv",
         usage=f"{VAE_OUT}/benchmarks/runs_{{task}}.tsv",
     log:
         f"{W}/vae_bn/logs/summary_{{task}}.log",
@@ -138,6 +141,7 @@ rule vae_bn_figures:
         step_table=f"{VAE_OUT}/tables/step_benchmark.csv",
         kl_bound=figure(f"{VAE_OUT}/figures/kl_bound.png", "kl_bound.rst", "vae_bn"),
         arms=figure(f"{VAE_OUT}/figures/arms.png", "arms.rst", "vae_bn"),
+        nll_vs_k=figure(f"{VAE_OUT}/figures/nll_vs_k.png", "nll_vs_k.rst", "vae_bn"),
     log:
         f"{W}/vae_bn/logs/figures.log",
     benchmark:
