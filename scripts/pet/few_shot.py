@@ -1,50 +1,53 @@
-"""Few-shot: PET (the pattern's slot trained to the label's character, other characters randomly masked) against
-ordinary fine-tuning of a [CLS] classifier, on the same labelled reviews, one pair of runs per seed."""
+"""Few-shot: PET with each pattern (the slot trained to the label's character, other characters randomly masked)
+and ordinary fine-tuning of a [CLS] classifier, on the same labelled texts, one run of each per seed."""
 
 import numpy as np
 import torch
 
-from kexue import pet, zh_bert
+from kexue import pet
 from kexue.jobs import Job, resource_folder
-from kexue.sources import read_reviews
 
 job = Job(snakemake)
 torch.set_num_threads(job.threads)
 p = job.params
-split = zh_bert.review_split(read_reviews(resource_folder(snakemake.input.reviews)), p["test_per_class"], p["seed"])
-texts = [t for t, _ in split["test"]]
-labels = np.array([y for _, y in split["test"]])
-settings = {**p["train"], "pattern_text": p["patterns"][p["pattern"]], "verbaliser": p["verbaliser"]}
-settings["max_chars"] = p["max_chars"]
-runs = []
+train, texts, labels = pet.load_task(p, resource_folder(snakemake.input.data))
+folder = pet.checkpoint_folder(snakemake.input.folder)
+settings = {**p["train"], "max_chars": p["max_chars"]}
+runs, classifier_runs = [], []
 for seed in p["seeds"]:
-    examples = pet.few_shot_labels(split["train"], p["labels"], seed)
+    examples = pet.labelled_subset(train, p["labels"], seed)
+    run = {"seed": seed, "accuracy": {}, "loss_curve": {}}
+    for name, pattern in p["patterns"].items():
+        torch.manual_seed(seed)
+        tokenizer, model = pet.load_mlm(p["model"], folder)
+        run["loss_curve"][name] = pet.train_mlm(tokenizer, model, examples, pattern, p["verbaliser"], settings, seed)
+        scores = pet.cloze_scores(tokenizer, model, texts, pattern, p["verbaliser"], p["max_chars"], p["batch_size"])
+        run["accuracy"][name] = pet.accuracy_percent(scores, labels)
+        job.log.info(
+            "seed %d, %s: PET %.2f%% (final loss %.3f)", seed, name, run["accuracy"][name], run["loss_curve"][name][-1]
+        )
+    runs.append(run)
     torch.manual_seed(seed)
-    tokenizer, model = pet.load_mlm(p["model"], snakemake.input.get("folder"))
-    pet.train_pet(tokenizer, model, examples, settings, seed)
-    pet_acc = pet.accuracy(
-        pet.cloze_scores(tokenizer, model, texts, settings["pattern_text"], p["verbaliser"], p["max_chars"], 128),
-        labels,
+    classifier = pet.load_classifier(p["model"], folder)
+    curve = pet.train_classifier(
+        tokenizer, classifier, examples, {**p["classifier"], "max_chars": p["max_chars"]}, seed
     )
-    torch.manual_seed(seed)
-    classifier = pet.load_classifier(p["model"], snakemake.input.get("folder"))
-    pet.train_classifier(tokenizer, classifier, examples, settings, seed)
-    cls_acc = pet.accuracy(pet.classifier_scores(tokenizer, classifier, texts, p["max_chars"], 128), labels)
-    runs.append(
-        {"seed": seed, "pet_accuracy": pet_acc, "classifier_accuracy": cls_acc, "difference": pet_acc - cls_acc}
+    acc = pet.accuracy_percent(
+        pet.classifier_scores(tokenizer, classifier, texts, p["max_chars"], p["batch_size"]), labels
     )
-    job.log.info("seed %d: PET %.4f, [CLS] fine-tuning %.4f", seed, pet_acc, cls_acc)
+    classifier_runs.append({"seed": seed, "accuracy": acc, "loss_curve": curve})
+    job.log.info("seed %d: [CLS] fine-tuning %.2f%%", seed, acc)
 job.metrics(
     snakemake.output[0],
-    {
-        "model": p["model"],
+    pet.describe(p["name"], p["model"])
+    | {
         "labels": p["labels"],
-        "pattern": p["pattern"],
+        "test_texts": len(texts),
+        "patterns": list(p["patterns"]),
+        "accuracy": {k: float(np.mean([r["accuracy"][k] for r in runs])) for k in p["patterns"]},
+        "classifier_accuracy": float(np.mean([r["accuracy"] for r in classifier_runs])),
         "runs": runs,
-        "pet_accuracy": float(np.mean([r["pet_accuracy"] for r in runs])),
-        "classifier_accuracy": float(np.mean([r["classifier_accuracy"] for r in runs])),
-        "difference": float(np.mean([r["difference"] for r in runs])),
-        "differences": [r["difference"] for r in runs],
+        "classifier_runs": classifier_runs,
         "usage": job.usage(),
     },
 )
