@@ -77,7 +77,7 @@ ax.set(
     ylabel="test accuracy (%)",
     title="PET zero-shot: sentiment as a cloze (verbaliser hen/bu)",
 )
-ax.legend(fontsize=6, loc="lower right")
+ax.legend(fontsize=6, loc="upper left", bbox_to_anchor=(1.01, 1.0))
 job.figure(out.zero_shot, fig, upstream)
 
 # --- few-shot and semi-supervised: pet.few_shot, semi_supervised, proxy_few_shot
@@ -151,5 +151,5 @@ ax.set(
     ylabel="test accuracy (%)",
     title=f"PET with {few['labels']} labels, {label(few, 'model').removeprefix('model ')}",
 )
-ax.legend(fontsize=6, loc="lower right")
+ax.legend(fontsize=6, loc="upper left", bbox_to_anchor=(1.01, 1.0))
 job.figure(out.few_shot, fig, upstream)
