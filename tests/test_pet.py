@@ -263,6 +263,15 @@ def test_the_proxy_alone_decides_only_the_proxy_claims():
     assert decide(registry["pet.proxy_few_shot"], summary)["verdict"] == "reproduced"
     summary["proxy"]["accuracy"]["P1"] = 59.9
     assert decide(registry["pet.proxy_mechanism"], summary)["verdict"] == "partially"
+    # a proxy whose MLM cannot fill plain masked characters cannot be asked the cloze: inconclusive, not a failure
+    weak = pet.summary(
+        {"proxy": zero_shot("proxy", [49.0] * 5, proxy=True, hit_rate=0.25)}, None, None, None, ROLES, "P1"
+    )
+    for cid in ("proxy_mechanism", "proxy_prefix_beats_suffix"):
+        outcome = decide(registry[f"pet.{cid}"], weak)
+        assert outcome["verdict"] == "inconclusive" and "precondition unmet (proxy.mlm_check" in outcome["evidence"], (
+            cid
+        )
 
 
 def test_stand_ins_and_an_untrained_mlm_head_void_the_article_claims():
