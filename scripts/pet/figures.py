@@ -16,7 +16,9 @@ upstream = list(inp.zero_shot) + [inp[k] for k in regimes]
 
 def label(metrics: dict, regime: str = "zero-shot") -> str:
     """A row's name: the regime and the model, the proxy and stand-ins called so."""
-    kind = " (proxy)" if metrics["proxy"] else " (random stand-in)" if metrics["stand_in"] else ""
+    kind = " (random stand-in)" if metrics["stand_in"] else ""
+    if metrics["proxy"] and metrics["model"] != "proxy":
+        kind = " (proxy)"
     return f"{regime} {metrics['model']}{kind}"
 
 
