@@ -27,9 +27,7 @@ cells = [
         "test_accuracy_std": float(np.std(per_seed(rate, g, "test_accuracy"), ddof=1))
         if len(per_seed(rate, g, "test_accuracy")) > 1
         else float("nan"),
-        "final_train_accuracy": float(
-            np.mean([r["final"]["train_accuracy"] for r in (x["runs"][g] for x in runs if x["rate"] == rate)])
-        ),
+        "final_train_accuracy": float(np.mean([x["runs"][g]["train_accuracy"] for x in runs if x["rate"] == rate])),
     }
     for rate in rates
     for g in gammas
