@@ -1,0 +1,62 @@
+"""Tables and figures of Perturbed Masking, from its metrics file only."""
+
+import numpy as np
+import pandas as pd
+
+from kexue.jobs import Job, read_json
+from kexue.plotting import panels
+
+job = Job(snakemake)
+inp, out = snakemake.input, snakemake.output
+m = read_json(inp.metrics)
+label = " (stand-in)" if m["stand_in"] else ""
+
+scores = pd.DataFrame([{"method": k, **v} for k, v in m["test"].items()])
+job.table(out.scores, scores, [inp.metrics])
+demos = pd.DataFrame(m["demos"]["rows"])
+job.table(out.demos_table, demos.drop(columns=["tree"]), [inp.metrics])
+job.table(out.trees, demos[["text", "tree"]], [inp.metrics])
+
+# --- segmentation: dev curves, test scores ---
+fig, (a, b, c) = panels(3)
+grid = pd.DataFrame(m["impact_grid"])
+a.plot(grid["quantile"], grid["f1"], "o-", label="impact, dev F1")
+a.axvline(m["impact_choice"]["best"], color="k", ls="--", lw=1, label="chosen on dev")
+a.set(
+    xlabel="fraction of gaps split (quantile of dev d)",
+    ylabel="word F1 (span matching)",
+    title="Impact threshold" + label,
+)
+a.legend(fontsize=7)
+grid = pd.DataFrame(m["pmi_grid"])
+b.plot(grid["threshold"], grid["f1"], "o-", color="C1", label="bigram PMI, dev F1")
+b.axvline(m["pmi_choice"]["best"], color="k", ls="--", lw=1, label="chosen on dev")
+b.set(xlabel="PMI threshold (nats)", ylabel="word F1 (span matching)", title="PMI baseline threshold")
+b.legend(fontsize=7)
+x = np.arange(len(scores))
+for i, metric in enumerate(("precision", "recall", "f1")):
+    c.bar(x + (i - 1) * 0.27, scores[metric], 0.27, label=metric, color=f"C{i}")
+c.set_xticks(x, scores["method"], rotation=20, fontsize=7)
+c.set(ylabel="test score", ylim=(0, 1), title="Held-out People's Daily" + label)
+c.legend(fontsize=7)
+job.figure(out.segmentation, fig, [inp.metrics])
+
+# --- demos: d per gap of the first demo, the impact matrix ---
+first = m["demos"]["rows"][0]
+fig, (a, b) = panels(2, width=5.5)
+impact = read_json(inp.impact)["demos"][0]
+text = first["text"]
+a.plot(range(1, len(text)), impact["d"], "o-", label="d = (f(i,i+1) + f(i+1,i))/2")
+a.axhline(m["test"]["impact"]["threshold"], color="C1", ls="--", label="dev-tuned threshold")
+for k, boundary in enumerate(b2 for w in first["article"].split("/") for b2 in [False] * (len(w) - 1) + [True]):
+    if boundary and k < len(text) - 1:
+        a.axvline(k + 1, color="k", lw=0.4, alpha=0.4)
+a.set_xticks(range(1, len(text)), [f"{text[i]}|{text[i + 1]}" for i in range(len(text) - 1)], rotation=90, fontsize=6)
+a.set(ylabel="impact d (last-layer L2)", title="Adjacent impact, demo 1 (grey: article's splits)")
+a.legend(fontsize=7)
+im = b.imshow(np.array(impact["f"]), cmap="viridis")
+b.set_xticks(range(len(text)), list(text), fontsize=6)
+b.set_yticks(range(len(text)), list(text), fontsize=6)
+b.set(xlabel="masked token j", ylabel="token i", title="f(x_i, x_j), demo 1")
+fig.colorbar(im, ax=b, label="L2 distance")
+job.figure(out.demos, fig, [inp.metrics, inp.impact])

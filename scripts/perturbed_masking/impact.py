@@ -1,0 +1,43 @@
+"""The perturbed-masking impact of every adjacent character pair of the dev and test sentences (2T − 1 masked
+copies per sentence), and the full impact matrix of each demo sentence (for the parse trees)."""
+
+import torch
+
+from kexue import perturbed_masking as pm
+from kexue.jobs import Job, resource_folder, write_json
+from kexue.sources import read_peoples_daily
+from kexue.zh_bert import peoples_daily_split
+
+job = Job(snakemake)
+p = job.params
+torch.set_num_threads(job.threads)
+lines = read_peoples_daily(resource_folder(snakemake.input.corpus) / "199801.txt")
+held_out = peoples_daily_split(lines, p["data"]["train_fraction"])["test"]
+sentences = pm.gold_sentences(held_out, p["data"]["min_chars"], p["data"]["max_chars"])
+n_dev, n_test = p["data"]["dev"], p["data"]["test"]
+if len(sentences) < n_dev + n_test:
+    job.fail(f"only {len(sentences)} held-out sentences of the allowed length; dev + test need {n_dev + n_test}")
+tokenizer, encoder = pm.load_encoder(p["model"], snakemake.input.get("model"), p["network"])
+job.log.info("model %s: %d layers, width %d", p["model"], encoder.config.num_hidden_layers, encoder.config.hidden_size)
+
+
+def adjacent(words):
+    text = "".join(words)
+    ids = pm.char_ids(tokenizer, text)
+    forward, backward = pm.adjacent_impact(encoder, tokenizer, ids, p["batch_size"])
+    unknown = sum(i == tokenizer.unk_token_id for i in ids)
+    return {"words": words, "d": pm.symmetric_adjacent(forward, backward).tolist(), "unknown_chars": unknown}
+
+
+out = {"model": p["model"], "dev": [], "test": [], "demos": []}
+for split, chosen in (("dev", sentences[:n_dev]), ("test", sentences[n_dev : n_dev + n_test])):
+    for i, words in enumerate(chosen):
+        out[split].append(adjacent(words))
+        if (i + 1) % 100 == 0:
+            job.log.info("%s: %d of %d sentences", split, i + 1, len(chosen))
+for words in p["demos"]:
+    row = adjacent(words)
+    row["f"] = pm.impact_matrix(encoder, tokenizer, pm.char_ids(tokenizer, "".join(words)), p["batch_size"]).tolist()
+    out["demos"].append(row)
+out["usage"] = job.usage()
+write_json(snakemake.output[0], out)
