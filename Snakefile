@@ -15,6 +15,12 @@ include: "workflow/rules/common.smk"
 include: "workflow/rules/resources.smk"
 
 
+# shared steps that several articles read (config/steps/<name>/: a pretrained proxy model), before them
+for step in kexue_config.step_names(ROOT):
+
+    include: f"workflow/rules/steps/{step}.smk"
+
+
 # each article's helpers and rules, found by its folder (ARTICLES: config/articles/<slug>/)
 for article in ARTICLES:
 

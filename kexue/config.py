@@ -4,8 +4,11 @@
     config/articles/<slug>/config.yaml                    config["<slug>"] on the default tier
     config/articles/<slug>/<tier>.yaml                    only what differs on that tier
     config/articles/<slug>/schema.yaml                    every key of config["<slug>"], with a description
+    config/steps/<name>/config.yaml, <tier>.yaml, schema.yaml   the same for a shared step (config["<name>"])
 
-An article is a folder of config/articles/ that holds a claims.yaml. The merge order is defaults, then
+An article is a folder of config/articles/ that holds a claims.yaml. A shared step is a folder of
+config/steps/: a computation several articles read (a pretrained proxy model), with its settings, rules
+(workflow/rules/steps/<name>.smk), outputs and provenance, but no claims of its own. The merge order is defaults, then
 the tier's files, then the command line (--configfile, --config), always onto the defaults' key order:
 Snakemake compares params by their repr, so the same values in another order would rerun jobs.
 A wrong key or value raises ConfigError with one line naming the key path, the schema file and the fix.
@@ -47,6 +50,19 @@ def article_slugs(root: Path) -> list[str]:
     return sorted(p.parent.name for p in Path(root, "config", "articles").glob("*/claims.yaml"))
 
 
+def step_names(root: Path) -> list[str]:
+    """Every shared step: the folders of config/steps/ that hold a config.yaml."""
+    return sorted(p.parent.name for p in Path(root, "config", "steps").glob("*/config.yaml"))
+
+
+def section_folders(root: Path) -> dict[str, str]:
+    """Each config section beside the shared keys, and the folder (relative to root) that holds its files:
+    config["<slug>"] from config/articles/<slug>/, config["<name>"] from config/steps/<name>/."""
+    return {slug: f"config/articles/{slug}" for slug in article_slugs(root)} | {
+        name: f"config/steps/{name}" for name in step_names(root)
+    }
+
+
 def deep_merge(base: dict, override: dict) -> dict:
     """`override` onto `base`, keeping base's key order; nested mappings merge, anything else replaces."""
     merged = dict(base)
@@ -59,7 +75,7 @@ def deep_merge(base: dict, override: dict) -> dict:
 
 
 def tier_files(root: Path, tier: str) -> dict:
-    """A tier's overrides: the shared tier file plus each article's <tier>.yaml under its slug.
+    """A tier's overrides: the shared tier file plus each article's (and shared step's) <tier>.yaml under its name.
     The default tier is the defaults themselves (config.yaml files)."""
     root = Path(root)
     name = "config.yaml" if tier == "default" else f"{tier}.yaml"
@@ -70,10 +86,10 @@ def tier_files(root: Path, tier: str) -> dict:
             f"config key 'tier': no tier '{tier}'; the tiers are {', '.join(tiers)} (files in config/tiers/)"
         )
     merged = load_yaml(shared)
-    for slug in article_slugs(root):
-        path = root / "config" / "articles" / slug / name
+    for section, folder in section_folders(root).items():
+        path = root / folder / name
         if path.is_file():
-            merged[slug] = load_yaml(path)
+            merged[section] = load_yaml(path)
     return merged
 
 
@@ -127,16 +143,17 @@ def error_line(error: jsonschema.ValidationError, prefix: str, schema_file: str)
 
 
 def validate(root: Path, config: dict) -> None:
-    """Validate the shared keys and each article's section, filling in schema defaults; raise
-    ConfigError with one line for the first error found."""
+    """Validate the shared keys and each article's (and shared step's) section, filling in schema defaults;
+    raise ConfigError with one line for the first error found."""
     root = Path(root)
-    slugs = article_slugs(root)
+    folders = section_folders(root)
+    slugs = list(folders)
     shared = load_schema(root / SHARED_SCHEMA)
     unknown = [k for k in config if k not in shared["properties"] and k not in slugs]
     if unknown:
         raise ConfigError(
             f"config key '{unknown[0]}': unknown key; the top level allows "
-            f"{', '.join(shared['properties'])} and one section per article ({', '.join(slugs)})"
+            f"{', '.join(shared['properties'])} and one section per article or shared step ({', '.join(slugs)})"
         )
     checks = [
         (
@@ -147,7 +164,7 @@ def validate(root: Path, config: dict) -> None:
         )
     ]
     for slug in slugs:
-        schema_file = f"config/articles/{slug}/schema.yaml"
+        schema_file = f"{folders[slug]}/schema.yaml"
         checks.append((_schema_validator(root / schema_file, True), config.setdefault(slug, {}), slug, schema_file))
     for validator, instance, prefix, schema_file in checks:
         coerce_typed_strings(validator, instance)

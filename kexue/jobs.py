@@ -72,6 +72,8 @@ class Job:
         if "torch" in sys.modules:
             sys.modules["torch"].set_num_threads(self.threads)
         self.log.info("rule %s: %d thread(s), params %s", snakemake.rule, self.threads, _short(self.params))
+        if os.environ.get("SLURM_JOB_ID"):
+            self.log.info("SLURM job %s on node %s", os.environ["SLURM_JOB_ID"], os.environ.get("SLURMD_NODENAME"))
         _log_uncaught(self.log)
         self._check_resources()
 

@@ -17,59 +17,48 @@ import torch
 
 from kexue import lm
 
-# --------------------------------------------------------------------------- data
+# --------------------------------------------------------------------------- data and training (kexue.lm's)
 
 
 def char_corpus(ptb_dir: str | Path) -> dict:
-    """PTB as characters (every line's characters, spaces included, then "<eos>"), ids by frequency in train."""
-    splits = {
-        s: [list(line.strip()) for line in (Path(ptb_dir) / f"ptb.{s}.txt").read_text().splitlines()]
-        for s in ("train", "valid", "test")
-    }
-    vocab = lm.build_vocab(splits["train"])
-    return {"vocab": vocab, **{s: lm.encode_corpus(text, vocab) for s, text in splits.items()}}
+    """PTB as characters with the test split (kexue.lm.char_ptb, the reader the Lion article uses)."""
+    return lm.char_ptb(ptb_dir, splits=("train", "valid", "test"))
 
 
-# --------------------------------------------------------------------------- training
-
-
-def make_model(vocab_size: int, s: dict) -> lm.TinyLM:
-    return lm.TinyLM(
-        vocab_size,
-        s["train_length"],
+def task(data: dict, s: dict) -> lm.CharLM:
+    """The RoPE character LM at training length N, its validation loss in nats per character on a fixed slice."""
+    return lm.CharLM(
+        data,
         d_model=s["d_model"],
         n_layer=s["n_layer"],
         n_head=s["n_head"],
+        context=s["train_length"],
+        eval_tokens=s["valid_tokens"],
         position="rope",
         rope_base=s["rope_base"],
+        unit="nats",
     )
 
 
 def train(data: dict, s: dict, seed: int, log=None) -> tuple[lm.TinyLM, dict]:
-    """AdamW with cosine decay on random windows of length N (seed: initialisation and batch order); the
-    validation loss on a fixed slice every `eval_every` steps is the curve the still-improving guard reads."""
-    torch.manual_seed(seed)
-    model = make_model(len(data["vocab"]), s)
-    optimiser = torch.optim.AdamW(lm.parameter_groups(model, s["weight_decay"]), lr=s["lr"])
-    schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimiser, T_max=s["steps"])
-    stream = lm.batches(data["train"], s["batch"], s["train_length"], torch.Generator().manual_seed(seed))
-    valid = data["valid"][: s["valid_tokens"] + 1]
-    curve = {"step": [], "val_loss": []}
-    for step in range(1, s["steps"] + 1):
-        _, loss = model(*next(stream))
-        optimiser.zero_grad()
-        loss.backward()
-        optimiser.step()
-        schedule.step()
-        if step % s["eval_every"] == 0 or step == s["steps"]:
-            val = lm.evaluate(model, valid, batch_size=64, context=s["train_length"])
-            curve["step"].append(step)
-            curve["val_loss"].append(val)
-            if log:
-                log.info(
-                    "seed %d, step %d: train loss %.4f, validation loss %.4f nats/char", seed, step, float(loss), val
-                )
-    return model, curve
+    """kexue.lm's loop: AdamW (torch's default β = (0.9, 0.999), ε = 1e-8) with cosine decay to 0, no
+    warm-up, on random windows of length N (seed: initialisation and batch order). The validation loss at
+    ⌈steps / eval_every⌉ evenly spaced steps is the curve the still-improving guard reads."""
+    model, history, _ = lm.fit(
+        task(data, s),
+        "adamw",
+        s["lr"],
+        s["weight_decay"],
+        s["batch"],
+        s["steps"],
+        seed,
+        betas=(0.9, 0.999),
+        eps=1e-8,
+        evaluations=math.ceil(s["steps"] / s["eval_every"]),
+        log=log,
+    )
+    trained = history[history["step"] > 0]  # the curve starts after training has begun, as before
+    return model, {"step": trained["step"].tolist(), "val_loss": trained["val_loss"].tolist()}
 
 
 # --------------------------------------------------------------------------- evaluation

@@ -7,14 +7,22 @@ head, GPT-2 initialisation and the usual nanoGPT weight-decay split. Shapes: B b
 Options for the length-extrapolation experiments (kexue.fm/archives/9431), whose defaults keep the model
 above unchanged: rotary position embedding instead of the learned table (`position="rope"`), a sliding
 attention window at inference (`window=`), and the attention weights themselves (`attention_maps`).
+
+The one PTB character reader (`char_ptb`) and the one training loop (`fit`/`train`: AdamW or Lion, linear
+warm-up then cosine decay, evaluations at evenly spaced steps) that both articles use; a task object (`CharLM`
+here, an MNIST MLP in kexue.lion.training) supplies the model, batches, loss and evaluation.
 """
 
 from __future__ import annotations
 
+import logging
 import math
+import time
 from collections import Counter
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 
+import pandas as pd
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
@@ -68,6 +76,17 @@ def encode_corpus(text: Corpus, vocab: Sequence[str]) -> Tensor:
             f"{len(unknown)} word type(s) not in the vocabulary ({sum(unknown.values())} tokens), e.g. {examples}"
         )
     return torch.tensor(ids, dtype=torch.long)
+
+
+def char_ptb(ptb_dir: str | Path, splits: Sequence[str] = ("train", "valid")) -> dict:
+    """PTB as characters: every line's characters (spaces included) then "<eos>", ids by frequency in train.
+    {"vocab": [...], split: 1-D LongTensor for each of `splits` (ptb.<split>.txt in `ptb_dir`)}."""
+    text = {
+        s: [list(line.strip()) for line in (Path(ptb_dir) / f"ptb.{s}.txt").read_text().splitlines()]
+        for s in dict.fromkeys(("train", *splits))
+    }
+    vocab = build_vocab(text["train"])
+    return {"vocab": vocab, **{s: encode_corpus(text[s], vocab) for s in splits}}
 
 
 def batches(ids: Tensor, batch_size: int, context: int, generator: torch.Generator) -> Iterator[tuple[Tensor, Tensor]]:
@@ -286,3 +305,184 @@ def evaluate(model: nn.Module, ids: Tensor, batch_size: int, context: int) -> fl
     if count == 0:
         raise ValueError("need at least 2 tokens to evaluate")
     return total / count
+
+
+class CharLM:
+    """Next-character prediction on PTB (char_ptb) with TinyLM; metric: validation loss in bits per character
+    (unit="nats": nats per character), on the first `eval_tokens` + 1 validation characters (all when None).
+    position, rope_base: TinyLM's options (the learned table by default)."""
+
+    def __init__(
+        self,
+        data: dict,
+        d_model: int,
+        n_layer: int,
+        n_head: int,
+        context: int,
+        eval_tokens: int | None = None,
+        position: str = "learned",
+        rope_base: float = 10000.0,
+        unit: str = "bits",
+    ):
+        if unit not in ("bits", "nats"):
+            raise ValueError(f"unit must be 'bits' or 'nats', got {unit!r}")
+        self.data, self.context, self.unit = data, context, f"{unit}/char"
+        self.scale = math.log(2) if unit == "bits" else 1.0  # nats → the unit
+        self.shape = dict(d_model=d_model, n_layer=n_layer, n_head=n_head, position=position, rope_base=rope_base)
+        valid = data["valid"]
+        self.valid = valid if eval_tokens is None else valid[: eval_tokens + 1]
+
+    def model(self) -> nn.Module:
+        return TinyLM(len(self.data["vocab"]), self.context, **self.shape)
+
+    def parameter_groups(self, model: nn.Module, weight_decay: float) -> list[dict]:
+        return parameter_groups(model, weight_decay)
+
+    def batches(self, batch_size: int, generator: torch.Generator) -> Iterator:
+        return batches(self.data["train"], batch_size, self.context, generator)
+
+    def loss(self, model: nn.Module, batch) -> Tensor:
+        return model(*batch)[1]
+
+    def evaluate(self, model: nn.Module) -> dict:
+        nats = evaluate(model, self.valid, batch_size=64, context=self.context)
+        return {"val_loss": nats / self.scale}
+
+
+# --------------------------------------------------------------------------- optimizers and schedule
+
+
+def _adamw(groups: list[dict], lr: float, betas: Sequence[float], eps: float | None) -> torch.optim.Optimizer:
+    if eps is None:
+        raise ValueError("AdamW needs an explicit eps")
+    return torch.optim.AdamW(groups, lr=lr, betas=tuple(betas), eps=eps)
+
+
+# name → build(groups, lr, betas, eps). The shared library knows torch's AdamW; an article that brings its
+# own optimizer registers it (kexue.lion.training registers Lion), since the library imports no article.
+OPTIMIZERS: dict = {"adamw": _adamw}
+
+
+def register_optimizer(name: str, build) -> None:
+    OPTIMIZERS[name] = build
+
+
+def make_optimizer(
+    name: str, groups: list[dict], lr: float, betas: Sequence[float], eps: float | None = None
+) -> torch.optim.Optimizer:
+    """A registered optimizer (torch's AdamW, or an article's), decoupled decay λ per group; every value
+    explicit (trap T4)."""
+    if name not in OPTIMIZERS:
+        raise ValueError(f"unknown optimizer {name!r}; expected one of {tuple(OPTIMIZERS)}")
+    return OPTIMIZERS[name](groups, lr, betas, eps)
+
+
+def warmup_cosine(step: int, total: int, warmup: int, final_fraction: float) -> float:
+    """lr multiplier at `step` (0-based): (step+1)/warmup during warm-up, then
+    f + (1 − f)·½(1 + cos(π·progress)) with progress from 0 to 1 over the remaining steps."""
+    if step < warmup:
+        return (step + 1) / warmup
+    progress = (step - warmup) / max(1, total - warmup - 1)
+    return final_fraction + (1.0 - final_fraction) * 0.5 * (1.0 + math.cos(math.pi * min(1.0, progress)))
+
+
+# --------------------------------------------------------------------------- one run
+
+
+def fit(
+    task,
+    optimizer: str,
+    lr: float,
+    weight_decay: float,
+    batch_size: int,
+    steps: int,
+    seed: int,
+    *,
+    betas: Sequence[float],
+    eps: float | None = None,
+    warmup_fraction: float = 0.0,
+    final_lr_fraction: float = 0.0,
+    grad_clip: float | None = None,
+    evaluations: int = 5,
+    log: logging.Logger | None = None,
+) -> tuple[nn.Module, pd.DataFrame, dict]:
+    """Train one model; return it, its history (one row per evaluation, step 0 included) and a summary.
+
+    The run stops early when the training loss stops being finite. It counts as diverged when it
+    stopped so, or when its final validation loss lies above the initial one (brief, C2.4).
+    """
+    log = log or logging.getLogger(__name__)
+    torch.manual_seed(seed)
+    model = task.model()
+    opt = make_optimizer(optimizer, task.parameter_groups(model, weight_decay), lr, betas, eps)
+    warmup = round(warmup_fraction * steps)
+    schedule = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: warmup_cosine(s, steps, warmup, final_lr_fraction))
+    batches = task.batches(batch_size, torch.Generator().manual_seed(seed))
+    eval_at = {round(steps * (i + 1) / evaluations) for i in range(evaluations)}
+
+    rows = [{"step": 0, "examples": 0, "lr": 0.0, "train_loss": math.nan, **task.evaluate(model)}]
+    log.info(
+        "%s lr=%g wd=%g B=%d seed=%d: %d steps, initial val_loss %.4f %s",
+        optimizer,
+        lr,
+        weight_decay,
+        batch_size,
+        seed,
+        steps,
+        rows[0]["val_loss"],
+        task.unit,
+    )
+    started, losses, finite = time.perf_counter(), [], True
+    model.train()
+    for step in range(1, steps + 1):
+        current_lr = opt.param_groups[0]["lr"]
+        loss = task.loss(model, next(batches))
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        if grad_clip is not None:
+            nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+        opt.step()
+        schedule.step()
+        losses.append(loss.item())
+        finite = math.isfinite(losses[-1])
+        if step in eval_at or not finite:
+            rows.append(
+                {
+                    "step": step,
+                    "examples": step * batch_size,
+                    "lr": current_lr,
+                    "train_loss": sum(losses) / len(losses),
+                    **(task.evaluate(model) if finite else {"val_loss": math.nan}),
+                }
+            )
+            losses = []
+            log.info(
+                "step %d/%d  lr %.3g  train %.4f  val %.4f  (%.1f s)",
+                step,
+                steps,
+                current_lr,
+                rows[-1]["train_loss"],
+                rows[-1]["val_loss"],
+                time.perf_counter() - started,
+            )
+        if not finite:
+            log.warning("training loss is not finite at step %d: stopped, run counts as diverged", step)
+            break
+    history = pd.DataFrame(rows)
+    final = rows[-1]
+    summary = {
+        "final_val_loss": final["val_loss"],
+        "initial_val_loss": rows[0]["val_loss"],
+        "diverged": (not finite) or not (final["val_loss"] <= rows[0]["val_loss"]),
+        "steps": steps,
+        "train_seconds": time.perf_counter() - started,
+        "parameters": sum(p.numel() for p in model.parameters()),
+        **{k: v for k, v in final.items() if k.startswith("val_") and k != "val_loss"},
+    }
+    return model, history, summary
+
+
+def train(task, *args, **kwargs) -> tuple[pd.DataFrame, dict]:
+    """fit() without the model: the history and the summary (what a run writes)."""
+    _, history, summary = fit(task, *args, **kwargs)
+    return history, summary

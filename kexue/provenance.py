@@ -11,6 +11,7 @@ import os
 import platform
 import subprocess
 import sys
+from collections import Counter
 from datetime import UTC, datetime
 from importlib import metadata
 
@@ -57,6 +58,8 @@ def package_versions() -> dict:
 
 def device() -> dict:
     info = {"platform": platform.platform(), "machine": platform.machine(), "cpus": os.cpu_count()}
+    if os.environ.get("SLURM_JOB_ID"):  # a cluster job: which one, on which node (sacct -j finds it)
+        info["slurm"] = {"job_id": os.environ["SLURM_JOB_ID"], "node": os.environ.get("SLURMD_NODENAME")}
     if "torch" in sys.modules:  # only report CUDA when the job used torch; importing it costs seconds
         import torch
 
@@ -80,3 +83,11 @@ def record(params: dict, seeds, inputs, wall_time_s: float, **extra) -> dict:
         "inputs": {str(p): file_sha256(p) for p in inputs},
         **extra,
     }
+
+
+def commits_of(records) -> list[tuple[str, bool, int]]:
+    """(commit, dirty, number of outputs) for each commit that made these outputs, from their provenance
+    records, most outputs first. An article's numbers often come from several commits (a job reruns only
+    when its own inputs change), so its report names them all."""
+    counts = Counter((record["commit"][:12], bool(record.get("dirty"))) for record in records)
+    return [(commit, dirty, n) for (commit, dirty), n in counts.most_common()]

@@ -19,6 +19,8 @@ import torch
 from scipy import sparse, stats
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
+from kexue.corpus import analogy_accuracy, read_analogies  # noqa: F401 (shared; re-exported)
+
 # PTB has no punctuation and writes numbers as N: the article's "meaningless words" (。，的和 1 3 …) become
 # English stopwords, N, $ and the clitics
 PTB_STOPWORDS = frozenset(ENGLISH_STOP_WORDS) | {"N", "$", "'s", "'re", "'ve", "'d", "'ll", "n't", "<unk>", "&"}
@@ -177,25 +179,6 @@ def frequent_in_bottom(vectors, top_frequent: int, bottom: int, among: int) -> i
     return sum(i in smallest for i in range(top_frequent))
 
 
-def analogy_accuracy(vectors, index: dict, questions) -> tuple[float, int]:
-    """3CosAdd on unit vectors: d = argmax cos(·, b − a + c) excluding a, b, c; over questions whose four
-    words are all in the vocabulary. Returns (accuracy, questions covered)."""
-    unit = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
-    covered = [q for q in questions if all(w in index for w in q)]
-    if not covered:
-        return math.nan, 0
-    ids = np.array([[index[w] for w in q] for q in covered])
-    correct = 0
-    for start in range(0, len(ids), 512):
-        block = ids[start : start + 512]
-        query = unit[block[:, 1]] - unit[block[:, 0]] + unit[block[:, 2]]
-        scores = query @ unit.T
-        for col in range(3):
-            scores[np.arange(len(block)), block[:, col]] = -np.inf
-        correct += int((scores.argmax(1) == block[:, 3]).sum())
-    return correct / len(covered), len(covered)
-
-
 def keywords(vectors, sentence_ids, k: int) -> list[int]:
     """The k words of the sentence (distinct) maximising ⟨Σ_i v_i, v_w⟩."""
     distinct = list(dict.fromkeys(sentence_ids))
@@ -215,11 +198,6 @@ def identity_cosine(v_i, v_j, references) -> float:
     U = np.linalg.cholesky(centred.T @ centred)
     a, b = v_i @ U, v_j @ U
     return float(a @ b / (np.linalg.norm(a) * np.linalg.norm(b)))
-
-
-def read_analogies(text: str) -> list[tuple[str, str, str, str]]:
-    """questions-words.txt: ": section" headers, then "a b c d" lines (lowercased here, like PTB)."""
-    return [tuple(line.lower().split()) for line in text.splitlines() if line and not line.startswith(":")]
 
 
 def similarity_identity_check(rng, words: int, dim: int, references: int, pairs: int) -> dict:

@@ -258,6 +258,14 @@ def loglog_slope(ns, times) -> float:
     return float(np.polyfit(np.log(ns), np.log(times), 1)[0])
 
 
+def slopes_per_repeat(rows: list[dict], form: str) -> list[float]:
+    """One log-log slope per timing repeat r (the r-th time at every n): their spread is the slope's
+    repeat-to-repeat noise on this machine, which a slope near its threshold must beat to decide."""
+    ns = [row["n"] for row in rows]
+    repeats = len(rows[0][f"{form}_repeats_s"])
+    return [loglog_slope(ns, [row[f"{form}_repeats_s"][r] for row in rows]) for r in range(repeats)]
+
+
 def quadratic_causal_chunked(Q: Tensor, K: Tensor, V: Tensor, chunk: int) -> Tensor:
     """Causal softmax attention in query chunks (each chunk against its causal prefix of keys): O(n²d)
     time, O(n·chunk) memory, so that n = 16k fits; the same result as quadratic_attention(causal=True)."""
@@ -281,8 +289,9 @@ def _seconds(fn) -> float:
 def timings(ns, d: int, c: int, block: int, chunk: int, repeats: int, seed: int, log=None) -> list[dict]:
     """Wall seconds (float32, torch, the threads the caller set) of causal quadratic attention and of the VQ
     blockwise form with and without the nearest-codeword assignment (O(ncd), part of its cost), median
-    and minimum over `repeats`. The repeats are interleaved over n (repeat r times every n before
-    repeat r + 1), so that a slow spell of a shared machine spreads over all n instead of bending the slope."""
+    and minimum over `repeats`, and every repeat's time (for the slope's repeat-to-repeat spread). The
+    repeats are interleaved over n (repeat r times every n before repeat r + 1), so that a slow
+    spell of a shared machine spreads over all n instead of bending the slope."""
     problems = {n: random_problem(n, d, c, seed, dtype=torch.float32) for n in ns}
     forms = {
         "quadratic": lambda p: quadratic_causal_chunked(p["Q"], p["K"], p["V"], chunk),
@@ -305,7 +314,10 @@ def timings(ns, d: int, c: int, block: int, chunk: int, repeats: int, seed: int,
         for name in forms:
             row[f"{name}_s"] = float(np.median(seconds[n, name]))
             row[f"{name}_min_s"] = float(np.min(seconds[n, name]))
+            row[f"{name}_repeats_s"] = [float(t) for t in seconds[n, name]]  # in repeat order
         if log:
-            log.info("n = %d: %s", n, {k: f"{v:.4f}" for k, v in row.items() if k != "n"})
+            log.info(
+                "n = %d: %s", n, {k: f"{v:.4f}" for k, v in row.items() if k != "n" and not k.endswith("_repeats_s")}
+            )
         rows.append(row)
     return rows

@@ -121,7 +121,7 @@ def decide(claim: dict, metrics: dict) -> dict:
         checks = [check(p, value) for p, (_, value) in zip(parts, results, strict=True)]
         void = rule.get("inconclusive_when")
         voided = bool(void) and bool(lookup(metrics, void["key"]))
-        ours = format_value(lookup(metrics, claim.get("ours", parts[0]["key"])))
+        ours = format_value(lookup(metrics, claim.get("ours", parts[0]["key"]))) + _unit(claim)
     except (KeyError, TypeError, ValueError) as err:
         return {"verdict": "error", "ours": "", "evidence": f"{type(err).__name__}: {err}"}
     verdicts = [v for v, _ in checks]
@@ -195,11 +195,17 @@ def _present_parts(rule: dict, metrics: dict) -> tuple[list, list, list]:
     return parts, results, skipped
 
 
+def _unit(claim: dict) -> str:
+    return f" {claim['unit']}" if claim.get("unit") else ""
+
+
 def format_value(value) -> str:
+    """Six significant digits: enough that a value just short of a round threshold never shows as it
+    (0.999997 is not 1)."""
     if isinstance(value, bool) or value is None:
         return str(value)
     if isinstance(value, (int, float)):
-        return f"{value:.4g}"
+        return f"{value:.6g}"
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(format_value(v) for v in value) + "]"
     if isinstance(value, dict):

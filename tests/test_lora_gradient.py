@@ -1,8 +1,11 @@
 """LoRA from a gradient perspective (kexue.fm 9590): the identities against autograd, and the brief's traps."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
+import yaml
 
 from kexue import lora_gradient as lg
 
@@ -105,3 +108,15 @@ def test_timing_returns_every_sample():
     times = lg.time_implementations(64, 64, 2, 8, repeats=3, warmup=1)
     assert all(len(times["samples"][k]) == 3 and times[k] > 0 for k in lg.IMPLEMENTATIONS)
     assert np.isfinite([times[k] for k in lg.IMPLEMENTATIONS]).all()
+
+
+def test_cost_thresholds_match_the_rule():
+    """The job's thresholds (for the per-round margins the guards read) are the claim's own numbers."""
+    config = yaml.safe_load(Path("config/articles/lora_gradient/config.yaml").read_text())
+    claims = yaml.safe_load(Path("config/articles/lora_gradient/claims.yaml").read_text())["claims"]
+    rule = next(c for c in claims if c["id"] == "lora_gradient.implementation_cost")["rule"]
+    bounds = {part["key"]: part.get("at_most", part.get("at_least")) for part in rule["all_of"]}
+    thresholds = config["cost"]["thresholds"]
+    assert bounds["max_impl2_over_full"] == thresholds["impl2_max"]
+    assert bounds["min_impl1_over_full"] == thresholds["impl1_min"]
+    assert {g["seed_spread"]["key"] for g in rule["guards"]} == {"impl2_margin_per_round", "impl1_margin_per_round"}

@@ -24,6 +24,20 @@ def test_record_has_every_field_and_input_checksums(tmp_path):
     assert record["versions"]["numpy"] and record["wall_time_s"] == 1.235
 
 
+def test_record_names_its_slurm_job_only_on_a_cluster(monkeypatch):
+    monkeypatch.delenv("SLURM_JOB_ID", raising=False)
+    assert "slurm" not in provenance.device()
+    monkeypatch.setenv("SLURM_JOB_ID", "42")
+    monkeypatch.setenv("SLURMD_NODENAME", "node7")
+    assert provenance.device()["slurm"] == {"job_id": "42", "node": "node7"}
+
+
+def test_commits_of_counts_outputs_per_commit_and_keeps_dirty_apart():
+    a, b = "a" * 40, "b" * 40
+    records = [{"commit": a, "dirty": False}] * 3 + [{"commit": b, "dirty": False}, {"commit": a, "dirty": True}]
+    assert provenance.commits_of(records) == [("a" * 12, False, 3), ("b" * 12, False, 1), ("a" * 12, True, 1)]
+
+
 def test_atomic_write_leaves_nothing_behind_on_failure(tmp_path):
     target = tmp_path / "out.csv"
 
@@ -40,6 +54,11 @@ def test_atomic_write_leaves_nothing_behind_on_failure(tmp_path):
 
 def test_provenance_sits_beside_its_output():
     assert str(provenance_path("results/a/figures/capacity.png")) == "results/a/figures/capacity.provenance.json"
+
+
+def test_runtime_table_leaves_out_an_article_with_no_benchmark_yet():
+    # the failure report after a run that stopped before any job finished (it crashed in pd.concat)
+    assert runtime_table({"art": []}).empty
 
 
 def test_runtime_table_sums_wall_and_cpu_and_takes_peak_memory(tmp_path):

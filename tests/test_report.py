@@ -51,6 +51,21 @@ def test_article_page_separates_kinds_and_links_relative_to_itself():
     assert "Summary: 2 ✅ reproduced, 1 ❌ not reproduced." in text and "[2](https://kexue.fm/archives/2)" in text
 
 
+def test_article_page_names_every_commit_that_made_its_numbers():
+    made_by = [("a" * 12, False, 12), ("b" * 12, True, 1)]
+    text = render_article(
+        "art",
+        {"title": "An article", "archives": [1]},
+        pd.DataFrame([verdict("art.C1")]),
+        runtime("art"),
+        "default",
+        GIT,
+        made_by=made_by,
+    )
+    assert f"`{'a' * 12}` (12 outputs), `{'b' * 12}` (with uncommitted changes) (1 output)" in text
+    assert f"this page written at `{GIT['commit'][:12]}`" in text
+
+
 def test_bad_report_section_is_refused():
     with pytest.raises(ValueError, match="title and rows"):
         metrics_section({"rows": []})

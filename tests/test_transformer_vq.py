@@ -1,11 +1,14 @@
 """Transformer-VQ (kexue.fm 9844): the linear forms against an independent softmax, the brief's traps, and
 the numbers the timing job writes for its rule."""
 
+import logging
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
+import yaml
 
 from kexue import transformer_vq as vq
 
@@ -106,7 +109,27 @@ def test_loglog_slope():
 
 
 def test_timings_write_what_the_rule_reads():
-    rows = vq.timings([64, 128], d=8, c=8, block=16, chunk=32, repeats=2, seed=0)
+    rows = vq.timings([64, 128], d=8, c=8, block=16, chunk=32, repeats=2, seed=0, log=logging.getLogger("test"))
     assert [r["n"] for r in rows] == [64, 128]
     for form in ("quadratic", "vq", "vq_without_assignment"):
         assert all(r[f"{form}_s"] >= r[f"{form}_min_s"] > 0 for r in rows)
+        assert all(len(r[f"{form}_repeats_s"]) == 2 and min(r[f"{form}_repeats_s"]) == r[f"{form}_min_s"] for r in rows)
+        assert len(vq.slopes_per_repeat(rows, form)) == 2
+
+
+def test_slopes_per_repeat_fit_each_repeat_alone():
+    # repeat 0 grows as n, repeat 1 as n²: one slope each, not the slope of their medians
+    ns = [1024, 2048, 4096]
+    rows = [{"n": n, "vq_repeats_s": [1e-6 * n, 1e-9 * n**2]} for n in ns]
+    assert np.allclose(vq.slopes_per_repeat(rows, "vq"), [1.0, 2.0])
+
+
+def test_timing_thresholds_match_the_rule():
+    """The job's thresholds (for the per-repeat margins the guard reads) are the claim's own numbers."""
+    config = yaml.safe_load(Path("config/articles/transformer_vq/config.yaml").read_text())
+    claims = yaml.safe_load(Path("config/articles/transformer_vq/claims.yaml").read_text())["claims"]
+    rule = next(c for c in claims if c["id"] == "transformer_vq.linear_time")["rule"]
+    bounds = {part["key"].removeprefix("slope."): part.get("at_most", part.get("at_least")) for part in rule["all_of"]}
+    assert bounds == config["timing"]["thresholds"]
+    guarded = {g["seed_spread"]["key"].removeprefix("margin_per_repeat.") for g in rule["guards"]}
+    assert guarded == set(bounds)

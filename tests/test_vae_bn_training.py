@@ -9,11 +9,14 @@ import random
 import pandas as pd
 import pytest
 import torch
+import yaml
 from torch import nn
 
+from kexue.config import LOADER
 from kexue.lm import EOS
 from kexue.vae_bn import models as vae
 from kexue.vae_bn import training as vae_training
+from kexue.verdicts import decide
 
 WORDS = "the a cat dog sat on mat and today under big small".split()
 
@@ -226,7 +229,7 @@ def runs_frame():
 
 def test_collapse_metrics():
     m = vae_training.collapse_metrics(runs_frame(), "vanilla", {"paper": "bn", "su": "su"})
-    assert m["vanilla_kl"] == pytest.approx(0.02) and not m["vanilla_not_collapsed"]
+    assert m["vanilla_kl"] == pytest.approx(0.02) and "vanilla_not_collapsed" not in m  # the registry decides
     assert m["paper"]["kl_over_bound"] == pytest.approx(6.0 / 5.76)
     assert m["paper"]["mi_gain"] == pytest.approx(2.9) and m["paper"]["nll_excess"] == pytest.approx(0.4)
     assert m["su"]["nll_excess"] == pytest.approx(10.0)
@@ -243,3 +246,111 @@ def test_bn_vs_ln_in_pooled_standard_deviations():
     assert vae_training.bn_vs_ln_metrics(same, "bn", "ln")["gap_in_pooled_std"] == 0.0
     with pytest.raises(ValueError, match="≥ 2 seeds"):
         vae_training.bn_vs_ln_metrics(runs_frame().query("seed == 0"), "bn", "ln")
+
+
+def test_collapse_metrics_carries_the_vanilla_perplexity_for_the_decoder_strength_guard():
+    assert "vanilla_ppl" not in vae_training.collapse_metrics(runs_frame(), "vanilla", {})  # images: no PPL
+    text = runs_frame().assign(ppl=lambda f: f["nll"] * 2)
+    assert vae_training.collapse_metrics(text, "vanilla", {})["vanilla_ppl"] == pytest.approx(200.0)
+
+
+def test_elbo_iw_gaps_per_arm_against_vanilla():
+    runs = runs_frame().assign(neg_elbo=lambda f: f["nll"] + f["arm"].map({"vanilla": 3.0, "bn": 7.0, "su": 9.0}))
+    gaps = vae_training.elbo_iw_gaps(runs, "vanilla", {"paper": "bn", "su": "su"})
+    assert gaps["vanilla_elbo_iw_gap"] == pytest.approx(3.0)
+    assert gaps["paper"] == pytest.approx({"elbo_iw_gap": 7.0, "gap_excess": 4.0})
+    assert gaps["su"]["gap_excess"] == pytest.approx(6.0)
+
+
+# --------------------------------------------------------------------------- C3.1 from the step records
+
+
+def steps_frame(kl, floor, checked) -> pd.DataFrame:
+    return pd.DataFrame({"kl": kl, "floor": floor, "nominal_checked": checked, "min_var": [1.0] * len(kl)})
+
+
+def test_floor_check_uses_the_briefs_tolerances_not_the_training_loops():
+    """A margin inside the training loop's slack (1e-5·d + 1e-6·floor; 1e-3·(1 + nominal)) but outside the
+    brief's (1e-5·d; 1e-3) is a violation here."""
+    d, floor, nominal = 32, 100.0, 10.0
+    exact_miss = floor - (1e-5 * d + 0.5e-6 * floor)  # the loop's slack allows it, the brief's does not
+    steps = steps_frame(
+        kl=[floor + 1, exact_miss, nominal - 0.005, nominal - 0.005],
+        floor=[floor, floor, nominal - 0.01, nominal - 0.01],
+        checked=[True, False, True, False],  # the last step is under the nominal, but v ≈ ε: not checked
+    )
+    check = vae_training.floor_check(steps, nominal, d)
+    assert check["exact_violations"] == 1 and check["nominal_violations"] == 1
+    assert check["nominal_checked_steps"] == 2
+    assert check["exact_margin_min"] == pytest.approx(-(1e-5 * d + 0.5e-6 * floor))
+    assert check["nominal_margin_min"] == pytest.approx(-0.005)
+    clean = vae_training.floor_check(steps_frame([floor + 1], [floor], [False]), nominal, d)
+    assert clean["exact_violations"] == clean["nominal_violations"] == 0 and math.isnan(clean["nominal_margin_min"])
+
+
+def test_end_of_training_is_the_median_of_the_last_tenth():
+    steps = pd.DataFrame({"kl": [50.0] * 90 + [1.0] * 9 + [99.0]})
+    assert vae_training.end_of_training(steps, "kl") == 1.0
+    assert vae_training.end_of_training(steps.head(3), "kl") == 50.0  # at least one step
+
+
+def escape_runs() -> pd.DataFrame:
+    """Two floored arms: bn0.6 keeps its floor, bn0.9 escapes it (v under ε, KL ≈ 0.1 against 12.96)."""
+    rows = [
+        ("vanilla", 0.0, 0.01, 0.01, 1e-2),
+        ("bn0.6", 5.76, 6.5, 6.0, 1e-3),
+        ("bn0.9", 12.96, 0.13, 0.07, 1e-9),
+    ]
+    return pd.DataFrame(
+        [
+            {"arm": a, "seed": seed, "nominal_floor": f, "kl": kl, "end_kl": end, "end_min_var": v}
+            for a, f, kl, end, v in rows
+            for seed in range(2)
+        ]
+    )
+
+
+def test_nominal_floor_metrics_show_the_escape():
+    m = vae_training.nominal_floor_metrics(escape_runs())
+    assert set(m["arms"]) == {"bn0_6", "bn0_9"}  # dots out of the keys; no floor, no entry
+    assert m["arms"]["bn0_6"]["held_out_over_floor"] == pytest.approx(6.5 / 5.76)
+    assert m["arms"]["bn0_6"]["end_train_margin"] == pytest.approx(0.24)
+    assert m["arms"]["bn0_9"]["held_out_over_floor"] == pytest.approx(0.13 / 12.96)
+    assert m["arms"]["bn0_9"]["end_min_var"] == pytest.approx(1e-9) and m["arms"]["bn0_9"]["seeds"] == 2
+    assert m["below_half_floor"] == ["bn0.9"]
+
+
+# --------------------------------------------------------------------------- the registry's rules on these numbers
+
+
+def registered(claim_id: str) -> dict:
+    with open("config/articles/vae_bn/claims.yaml") as f:
+        claims = yaml.load(f, Loader=LOADER)["claims"]
+    return next(c for c in claims if c["id"] == claim_id)
+
+
+def test_c3_1_fails_for_an_arm_that_escapes_its_floor():
+    runs = escape_runs()
+    runs = pd.concat([runs, runs[runs["arm"] == "bn0.6"].assign(arm="su0.5", nominal_floor=8.0, kl=30.0, end_kl=30.0)])
+    runs = pd.concat([runs, runs[runs["arm"] == "bn0.6"].assign(arm="ln0.6", kl=5.8, end_kl=5.77)])
+    metrics = {"c3_1_nominal": vae_training.nominal_floor_metrics(runs)}
+    outcome = decide(registered("vae_bn.C3.1"), metrics)
+    assert outcome["verdict"] == "partially"
+    assert "bn0_9.held_out_over_floor = 0.0100309, needs ≥ 0.9 → not_reproduced" in outcome["evidence"]
+    assert "bn0_3" in outcome["evidence"] and "skipped" in outcome["evidence"]  # bn0.3 not run: optional part
+    kept = runs[runs["arm"] != "bn0.9"]
+    assert (
+        decide(registered("vae_bn.C3.1"), {"c3_1_nominal": vae_training.nominal_floor_metrics(kept)})["verdict"]
+        == "reproduced"
+    )
+
+
+def test_c3_3_is_inconclusive_with_a_weak_decoder():
+    """Trap T7: a vanilla decoder at PPL 631 (our default tier's) is no strong autoregressive decoder."""
+    text = runs_frame().assign(ppl=631.0)
+    c3_3 = vae_training.collapse_metrics(text, "vanilla", {"paper": "bn", "su": "su"})
+    claim = registered("vae_bn.C3.3")
+    weak = decide(claim, {"c3_3": c3_3})
+    assert weak["verdict"] == "inconclusive" and "too weak" in weak["evidence"]
+    strong = decide(claim, {"c3_3": c3_3 | {"vanilla_ppl": 120.0}})
+    assert strong["verdict"] != "inconclusive" and "vanilla_ppl = 120" in strong["evidence"]

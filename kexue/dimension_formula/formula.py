@@ -18,10 +18,6 @@ from scipy.special import logsumexp, xlogy
 GOLDEN = (1 + 5**0.5) / 2
 ARTICLE_SLOPE = 0.24  # the article's rounded -h_n/n
 ARTICLE_CONSTANT = 8.33  # 2 / 0.24 = 8.333, as quoted
-# the article's own numbers (7695): the h_n table, the quoted dimensions, H(n = 64, N = 1e5)
-ARTICLE_H_N = {32: -7.77471, 64: -15.4734, 96: -23.1726, 128: -30.8718, 256: -61.6692, 512: -123.264}
-ARTICLE_DIMENSIONS = {512: 52, 100_000: 96, 5_000_000: 128}
-ARTICLE_ENTROPY_64_1E5 = 7.55245
 DEFAULT_GRID = (2, 4, 8, 12, 16, 24, 32, 48, 64)
 TARGET_KINDS = ("permutation", "two_columns")
 

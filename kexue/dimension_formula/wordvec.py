@@ -11,11 +11,17 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
-import numpy as np
 import torch
-from scipy.stats import spearmanr
 
-from kexue.corpus import UNK, build_vocab, cooccurrence, encode, tokenize  # noqa: F401 (re-exported)
+from kexue.corpus import (  # noqa: F401 (re-exported)
+    UNK,
+    build_vocab,
+    cooccurrence,
+    encode,
+    load_similarity_pairs,
+    similarity_spearman,
+    tokenize,
+)
 
 # the corpus side (tokenize, build_vocab, encode, cooccurrence) is shared: kexue/corpus.py
 # --------------------------------------------------------------------------- objective
@@ -146,35 +152,4 @@ def saturation_dimension(dims: list[int], nlls: list[float], rel_tol: float = 0.
     return int(min(d for d, nll in zip(dims, nlls, strict=True) if nll <= threshold))
 
 
-# --------------------------------------------------------------------------- similarity
-
-
-def load_similarity_pairs(path) -> list[tuple[str, str, float]]:
-    """(word1, word2, gold score) from gensim's wordsim353.tsv / simlex999.txt (tab-separated,
-    '#' comment lines)."""
-    pairs = []
-    with open(path, encoding="utf-8") as handle:
-        for line in handle:
-            if not line.strip() or line.startswith("#"):
-                continue
-            first, second, score = line.split("\t")[:3]
-            pairs.append((first.strip(), second.strip(), float(score)))
-    return pairs
-
-
-def similarity_spearman(vectors: np.ndarray, vocab: list[str], pairs: list[tuple[str, str, float]]) -> dict:
-    """Spearman ρ between cosine(u_a, u_b) and the gold scores, over pairs with both words in
-    the vocabulary (lower-cased, as PTB is; "<unk>" never counts as covered).
-
-    Returns spearman (nan if fewer than 2 pairs), n_pairs (covered) and coverage (fraction).
-    """
-    index = {word: i for i, word in enumerate(vocab) if word != UNK}
-    covered = [
-        (index[a.lower()], index[b.lower()], gold) for a, b, gold in pairs if a.lower() in index and b.lower() in index
-    ]
-    rho = math.nan
-    if len(covered) >= 2:
-        unit = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
-        cosines = [float(unit[i] @ unit[j]) for i, j, _ in covered]
-        rho = float(spearmanr(cosines, [gold for _, _, gold in covered]).statistic)
-    return {"spearman": rho, "n_pairs": len(covered), "coverage": len(covered) / len(pairs) if pairs else 0.0}
+# similarity evaluation (load_similarity_pairs, similarity_spearman) is shared: kexue/corpus.py

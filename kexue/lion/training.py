@@ -1,7 +1,8 @@
 """Training runs for the Lion-vs-AdamW experiments (kexue.fm/archives/9473).
 
-Two tasks on real data, one loop: a character-level Transformer LM on the Penn Treebank (validation
-bits per character, the brief's E2b) and an MLP on MNIST (validation cross-entropy in nats). A run is
+Two tasks on real data, one loop (kexue.lm.train, shared with the length-extrapolation article): a
+character-level Transformer LM on the Penn Treebank (kexue.lm.CharLM: validation bits per character, the
+brief's E2b) and an MLP on MNIST (validation cross-entropy in nats, below). A run is
 fixed by (task, optimizer, lr, weight decay, batch size, steps, seed): the seed fixes the
 initialisation and the batch order, so an AdamW run and a Lion run with the same seed see the same
 data in the same order. Both optimizers get the same schedule (linear warm-up, then cosine decay to a
@@ -10,46 +11,29 @@ fraction of the peak), so Lion's initial, peak and final lr move together (trap 
 
 from __future__ import annotations
 
-import logging
 import math
-import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-import pandas as pd
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from kexue import lm, sources
+from kexue import sources
 from kexue.lion.optimizer import Lion
+from kexue.lm import (  # the shared loop (kexue.lm)
+    OPTIMIZERS,
+    CharLM,
+    make_optimizer,
+    register_optimizer,
+    train,
+    warmup_cosine,
+)
 
-OPTIMIZERS = ("adamw", "lion")
+# the shared loop builds Lion by name: ours, with torch's eps unused (Lion has none)
+register_optimizer("lion", lambda groups, lr, betas, eps: Lion(groups, lr=lr, betas=tuple(betas)))
 
-
-# --------------------------------------------------------------------------- optimizers and schedule
-
-
-def make_optimizer(
-    name: str, groups: list[dict], lr: float, betas: Sequence[float], eps: float | None = None
-) -> torch.optim.Optimizer:
-    """Lion (ours) or torch's AdamW, decoupled decay λ per group; every value explicit (trap T4)."""
-    if name == "lion":
-        return Lion(groups, lr=lr, betas=tuple(betas))
-    if name == "adamw":
-        if eps is None:
-            raise ValueError("AdamW needs an explicit eps")
-        return torch.optim.AdamW(groups, lr=lr, betas=tuple(betas), eps=eps)
-    raise ValueError(f"unknown optimizer {name!r}; expected one of {OPTIMIZERS}")
-
-
-def warmup_cosine(step: int, total: int, warmup: int, final_fraction: float) -> float:
-    """lr multiplier at `step` (0-based): (step+1)/warmup during warm-up, then
-    f + (1 − f)·½(1 + cos(π·progress)) with progress from 0 to 1 over the remaining steps."""
-    if step < warmup:
-        return (step + 1) / warmup
-    progress = (step - warmup) / max(1, total - warmup - 1)
-    return final_fraction + (1.0 - final_fraction) * 0.5 * (1.0 + math.cos(math.pi * min(1.0, progress)))
+__all__ = ["OPTIMIZERS", "CharLM", "make_optimizer", "train", "warmup_cosine"]
 
 
 def steps_for_budget(budget_examples: int, batch_size: int) -> int:
@@ -58,16 +42,6 @@ def steps_for_budget(budget_examples: int, batch_size: int) -> int:
 
 
 # --------------------------------------------------------------------------- data
-
-
-def prepare_char_ptb(ptb_dir: str | Path) -> dict:
-    """PTB as characters: every line's characters (spaces included) then "<eos>", ids by frequency."""
-    splits = {
-        s: [list(line.strip()) for line in (Path(ptb_dir) / f"ptb.{s}.txt").read_text().splitlines()]
-        for s in ("train", "valid")
-    }
-    vocab = lm.build_vocab(splits["train"])
-    return {"vocab": vocab, **{s: lm.encode_corpus(text, vocab) for s, text in splits.items()}}
 
 
 def prepare_mnist(path: str | Path) -> dict:
@@ -89,36 +63,6 @@ def epoch_batches(n: int, batch_size: int, generator: torch.Generator) -> Iterat
 
 
 # --------------------------------------------------------------------------- tasks
-
-
-class CharLM:
-    """Next-character prediction on PTB with kexue.lm.TinyLM; metric: validation bits per character."""
-
-    unit = "bits/char"
-
-    def __init__(
-        self, data: dict, d_model: int, n_layer: int, n_head: int, context: int, eval_tokens: int | None = None
-    ):
-        self.data, self.context = data, context
-        self.shape = dict(d_model=d_model, n_layer=n_layer, n_head=n_head)
-        valid = data["valid"]
-        self.valid = valid if eval_tokens is None else valid[: eval_tokens + 1]
-
-    def model(self) -> nn.Module:
-        return lm.TinyLM(len(self.data["vocab"]), self.context, **self.shape)
-
-    def parameter_groups(self, model: nn.Module, weight_decay: float) -> list[dict]:
-        return lm.parameter_groups(model, weight_decay)
-
-    def batches(self, batch_size: int, generator: torch.Generator) -> Iterator:
-        return lm.batches(self.data["train"], batch_size, self.context, generator)
-
-    def loss(self, model: nn.Module, batch) -> Tensor:
-        return model(*batch)[1]
-
-    def evaluate(self, model: nn.Module) -> dict:
-        nats = lm.evaluate(model, self.valid, batch_size=64, context=self.context)
-        return {"val_loss": nats / math.log(2)}
 
 
 class MnistMLP:
@@ -172,99 +116,3 @@ def make_task(name: str, data: dict, model: dict):
     if name not in TASKS:
         raise ValueError(f"unknown task {name!r}; expected one of {sorted(TASKS)}")
     return TASKS[name](data, **model)
-
-
-# --------------------------------------------------------------------------- one run
-
-
-def train(
-    task,
-    optimizer: str,
-    lr: float,
-    weight_decay: float,
-    batch_size: int,
-    steps: int,
-    seed: int,
-    *,
-    betas: Sequence[float],
-    eps: float | None = None,
-    warmup_fraction: float = 0.0,
-    final_lr_fraction: float = 0.0,
-    grad_clip: float | None = None,
-    evaluations: int = 5,
-    log: logging.Logger | None = None,
-) -> tuple[pd.DataFrame, dict]:
-    """Train one model; return its history (one row per evaluation, step 0 included) and a summary.
-
-    The run stops early when the training loss stops being finite. It counts as diverged when it
-    stopped so, or when its final validation loss lies above the initial one (brief, C2.4).
-    """
-    log = log or logging.getLogger(__name__)
-    torch.manual_seed(seed)
-    model = task.model()
-    opt = make_optimizer(optimizer, task.parameter_groups(model, weight_decay), lr, betas, eps)
-    warmup = round(warmup_fraction * steps)
-    schedule = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: warmup_cosine(s, steps, warmup, final_lr_fraction))
-    batches = task.batches(batch_size, torch.Generator().manual_seed(seed))
-    eval_at = {round(steps * (i + 1) / evaluations) for i in range(evaluations)}
-
-    rows = [{"step": 0, "examples": 0, "lr": 0.0, "train_loss": math.nan, **task.evaluate(model)}]
-    log.info(
-        "%s lr=%g wd=%g B=%d seed=%d: %d steps, initial val_loss %.4f %s",
-        optimizer,
-        lr,
-        weight_decay,
-        batch_size,
-        seed,
-        steps,
-        rows[0]["val_loss"],
-        task.unit,
-    )
-    started, losses, finite = time.perf_counter(), [], True
-    model.train()
-    for step in range(1, steps + 1):
-        current_lr = opt.param_groups[0]["lr"]
-        loss = task.loss(model, next(batches))
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        if grad_clip is not None:
-            nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
-        opt.step()
-        schedule.step()
-        losses.append(loss.item())
-        finite = math.isfinite(losses[-1])
-        if step in eval_at or not finite:
-            rows.append(
-                {
-                    "step": step,
-                    "examples": step * batch_size,
-                    "lr": current_lr,
-                    "train_loss": sum(losses) / len(losses),
-                    **(task.evaluate(model) if finite else {"val_loss": math.nan}),
-                }
-            )
-            losses = []
-            log.info(
-                "step %d/%d  lr %.3g  train %.4f  val %.4f  (%.1f s)",
-                step,
-                steps,
-                current_lr,
-                rows[-1]["train_loss"],
-                rows[-1]["val_loss"],
-                time.perf_counter() - started,
-            )
-        if not finite:
-            log.warning("training loss is not finite at step %d: stopped, run counts as diverged", step)
-            break
-    history = pd.DataFrame(rows)
-    final = rows[-1]
-    summary = {
-        "final_val_loss": final["val_loss"],
-        "initial_val_loss": rows[0]["val_loss"],
-        "diverged": (not finite) or not (final["val_loss"] <= rows[0]["val_loss"]),
-        "steps": steps,
-        "train_seconds": time.perf_counter() - started,
-        "parameters": sum(p.numel() for p in model.parameters()),
-        **{k: v for k, v in final.items() if k.startswith("val_") and k != "val_loss"},
-    }
-    return history, summary

@@ -26,7 +26,7 @@ job.figure(out.lemmas, fig, [inp.lemmas])
 
 # --- C5.3, C5.4: success against n / bound; C5.5: empirical threshold ---
 rows = [
-    {"N": c["N"], "eps": c["eps"], "bound": c["bound"], "m": c["m"], **f}
+    {"N": c["N"], "eps": c["eps"], "bound": c["bound"], "m": c["m"], "vacuous (bound > m)": c["vacuous"], **f}
     for c in projection["cells"]
     for f in c["fractions"]
 ]
@@ -35,12 +35,13 @@ job.table(out.projection_table, table, [inp.projection])
 fig, axes = panels(2)
 for ax, kind in zip(axes, ("distance", "inner"), strict=True):
     for i, ((N, eps), g) in enumerate(table.groupby(["N", "eps"])):
+        vacuous = bool(g["vacuous (bound > m)"].iloc[0])  # the lemma says nothing where n > m: dashed
         ax.plot(
             g["fraction"],
             g[f"{kind}_successes"] / projection["cells"][0]["draws"],
-            "o-",
+            "o--" if vacuous else "o-",
             color=f"C{i}",
-            label=f"N={N}, ε={eps}",
+            label=f"N={N}, ε={eps}" + (" (vacuous: n > m)" if vacuous else ""),
         )
     ax.set(
         xlabel="n / (24 ln N / ε²)",

@@ -56,6 +56,20 @@ def article_claims(article: str) -> list:
     return CLAIMS[article]["claims"]
 
 
+def claim_parameters(claim_id: str, *names: str) -> dict:
+    """Numbers of a claim's decision rule, or the article's numbers it is compared with, that its script
+    needs (claims.yaml: parameters), e.g. the SE multiple of a per-cell test: the registry holds every
+    threshold and reference value, and scripts get them through params. All of them, or `names`."""
+    article = claim_id.split(".")[0]
+    claim = next((c for c in article_claims(article) if c["id"] == claim_id), {})
+    missing = [n for n in names if n not in claim.get("parameters", {})]
+    if not claim.get("parameters") or missing:
+        raise WorkflowError(
+            f"config/articles/{article}/claims.yaml: claim {claim_id} lacks parameters {', '.join(missing) or ''}"
+        )
+    return {n: claim["parameters"][n] for n in names or claim["parameters"]}
+
+
 def claim_metrics(article: str) -> list:
     """Metrics files the article's claims are decided from."""
     return sorted({f"{R}/{c['metrics']}" for c in article_claims(article) if "metrics" in c})

@@ -1,10 +1,21 @@
 # Claims registry × metrics → verdicts per article, each article's REPORT.md, then the one table of every
 # claim (results/verdicts.csv) and the index of all articles of the seeds (results/REPORT.md).
+# On a cluster these run on the submitting host: each reads small files and takes a second, less than a
+# SLURM submission costs.
+
+
+localrules:
+    article_verdicts,
+    article_report,
+    verdicts,
+    environment,
+    report_index,
 
 
 rule article_verdicts:
     input:
         claims="config/articles/{article}/claims.yaml",
+        code="kexue/verdicts.py",  # how verdicts are decided: a change re-decides every article's
         metrics=lambda wc: claim_metrics(wc.article),
     output:
         f"{R}/{{article}}/verdicts.csv",
@@ -24,6 +35,8 @@ rule article_report:
     """results/<article>/REPORT.md: its claims by kind, evidence, measurements, figures and cost."""
     input:
         verdicts=f"{R}/{{article}}/verdicts.csv",
+        code="kexue/report.py",  # how pages are written: a change rewrites every article's page
+        metrics=lambda wc: claim_metrics(wc.article),
         outputs=lambda wc: ARTICLE_OUTPUTS[wc.article],
         benchmarks=lambda wc: ARTICLE_BENCHMARKS[wc.article],
         sections=lambda wc: ARTICLE_REPORT_SECTIONS.get(wc.article, []),

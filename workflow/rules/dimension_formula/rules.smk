@@ -47,6 +47,12 @@ rule dimension_formula_entropy:
         runtime=5,
     params:
         **DF["entropy"],
+        # the article's numbers, from the registry (C4.1's h_n table, C4.2's quoted dimensions and entropy)
+        article_hn={int(k[2:]): v for k, v in claim_parameters("dimension_formula.C4.1").items()},
+        article_dims={
+            int(k[5:]): v for k, v in claim_parameters("dimension_formula.C4.2").items() if k.startswith("dim_N")
+        },
+        article_entropy_64_1e5=claim_parameters("dimension_formula.C4.2", "entropy_64_1e5")["entropy_64_1e5"],
     script:
         "../../../scripts/dimension_formula/entropy.py"
 
@@ -164,6 +170,7 @@ rule dimension_formula_wordvec_summary:
     params:
         saturation_tol=DF_WORDVEC["saturation_tol"],
         article_constant=8.33,
+        steps=DF_WORDVEC["steps"],
     script:
         "../../../scripts/dimension_formula/wordvec_summary.py"
 

@@ -91,6 +91,10 @@ rule jl_lemma_projection_summary:
         benchmark("jl_lemma", "projection_summary")
     conda:
         "../../../envs/pipeline.yaml"
+    params:
+        # the per-cell test of C5.3/C5.4: success fraction ≥ promised − se_factor·SE (claims.yaml)
+        distance_se_factor=claim_parameters("jl_lemma.C5.3", "se_factor")["se_factor"],
+        inner_se_factor=claim_parameters("jl_lemma.C5.4", "se_factor")["se_factor"],
     script:
         "../../../scripts/jl_lemma/projection_summary.py"
 

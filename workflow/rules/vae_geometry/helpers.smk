@@ -1,0 +1,14 @@
+# A geometric view of the VAE's helpers (its rules: rules.smk beside this file).
+
+
+def vae_geometry_runs(name) -> list:
+    """`name` (models.pt, metrics.json, history.csv) of every training job: one per latent size and seed."""
+    c = config["vae_geometry"]
+    dims = [entry["dim"] for entry in c["latents"]]
+    if c["claim_latent"] not in dims:
+        raise WorkflowError(f"config vae_geometry.claim_latent = {c['claim_latent']} is not among latents {dims}")
+    return [
+        f"{W}/vae_geometry/runs/d{entry['dim']}_s{seed}/{name}"
+        for entry in c["latents"]
+        for seed in range(entry["seeds"])
+    ]
