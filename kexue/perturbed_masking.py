@@ -19,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from kexue import segmentation as seg
 from kexue.segmentation import normalise
 
 SENTENCE_END = {"。", "！", "？", "!", "?"}
@@ -61,12 +62,18 @@ def char_ids(tokenizer, text: str) -> list[int]:
 
 
 def _hidden(encoder, rows: torch.Tensor, batch_size: int) -> torch.Tensor:
-    """Last-layer hidden states of many copies of one sentence (same length, no padding)."""
+    """Last-layer hidden states of many copies of one sentence (same length, no padding), on the encoder's
+    device, returned on the CPU in float32."""
+    limit = encoder.config.max_position_embeddings
+    if rows.shape[1] > limit:
+        raise ValueError(f"{rows.shape[1] - 2} characters: the model reads at most {limit - 2} (lower max_chars)")
+    device = next(encoder.parameters()).device
     outs = []
     with torch.inference_mode():
         for start in range(0, len(rows), batch_size):
-            chunk = rows[start : start + batch_size]
-            outs.append(encoder(input_ids=chunk, attention_mask=torch.ones_like(chunk)).last_hidden_state)
+            chunk = rows[start : start + batch_size].to(device)
+            hidden = encoder(input_ids=chunk, attention_mask=torch.ones_like(chunk)).last_hidden_state
+            outs.append(hidden.float().cpu())
     return torch.cat(outs)
 
 
@@ -152,6 +159,25 @@ def length_matched_threshold(d_values: list[np.ndarray], gold: list[list[str]]) 
     return float(np.quantile(values, split_fraction))
 
 
+def span_counts(gold: list[list[str]], predicted: list[list[str]]) -> np.ndarray:
+    """Per sentence (correct spans, gold words, predicted words): the counts that kexue.segmentation.score sums."""
+    return np.array([[len(seg.spans(g) & seg.spans(p)), len(g), len(p)] for g, p in zip(gold, predicted, strict=True)])
+
+
+def f1_from_counts(counts: np.ndarray) -> np.ndarray:
+    """Word F1 = 2·correct / (gold + predicted) from summed span counts (last axis: correct, gold, predicted)."""
+    return 2 * counts[..., 0] / (counts[..., 1] + counts[..., 2])
+
+
+def bootstrap_gain_se(ours: np.ndarray, baseline: np.ndarray, resamples: int, seed: int) -> float:
+    """Standard error of F1(ours) − F1(baseline) over test sentences resampled with replacement (paired: the
+    same sentences for both), from the per-sentence span counts of each."""
+    rng = np.random.default_rng(seed)
+    draws = rng.integers(len(ours), size=(resamples, len(ours)))
+    gains = f1_from_counts(ours[draws].sum(1)) - f1_from_counts(baseline[draws].sum(1))
+    return float(gains.std(ddof=1))
+
+
 # --------------------------------------------------------------------------- parsing
 
 
@@ -181,7 +207,13 @@ def tree_string(tree, text: str) -> str:
 
 def load_encoder(spec: dict, folder=None, network: bool = False):
     """(tokenizer, encoder) in eval mode: the zh_bert proxy checkpoint (`proxy`), a local stand-in
-    (`random_bert`, its folder), or a transformers model by hub name (`model`). The encoder is the BERT body."""
+    (`random_bert`, its folder), or a transformers model by hub name (`model`). The encoder is the BERT body.
+    A whole-word-masking checkpoint is refused: it saw word boundaries in pre-training (brief trap)."""
+    if spec.get("model") and "wwm" in str(spec["model"]).lower():
+        raise ValueError(
+            f"{spec['model']}: a whole-word-masking checkpoint saw word boundaries during pre-training, so its "
+            "segmentation would not be unsupervised; use one with character-level masking (bert-base-chinese)"
+        )
     if spec.get("proxy"):
         from kexue.zh_bert import load_proxy
 

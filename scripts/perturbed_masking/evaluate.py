@@ -24,16 +24,22 @@ def gold_and_texts(split):
     return [r["words"] for r in impact[split]], ["".join(r["words"]) for r in impact[split]]
 
 
+def impact_words(split, threshold):
+    return [
+        pm.segment(t, np.array(r["d"]), threshold) for t, r in zip(gold_and_texts(split)[1], impact[split], strict=True)
+    ]
+
+
+def pmi_words(split, threshold):
+    return [seg.pmi_join(t, counts, total, threshold) for t in gold_and_texts(split)[1]]
+
+
 def impact_f1(split, threshold):
-    gold, texts = gold_and_texts(split)
-    return seg.score(
-        gold, [pm.segment(t, np.array(r["d"]), threshold) for t, r in zip(texts, impact[split], strict=True)]
-    )
+    return seg.score(gold_and_texts(split)[0], impact_words(split, threshold))
 
 
 def pmi_f1(split, threshold):
-    gold, texts = gold_and_texts(split)
-    return seg.score(gold, [seg.pmi_join(t, counts, total, threshold) for t in texts])
+    return seg.score(gold_and_texts(split)[0], pmi_words(split, threshold))
 
 
 # --- choose on dev ---
@@ -65,6 +71,17 @@ test = {
 }
 if p["article_threshold"] is not None:
     test["article_threshold"] = {"threshold": p["article_threshold"], **impact_f1("test", p["article_threshold"])}
+# the gains' standard errors over test sentences resampled (paired), which the claim's guard reads
+per_sentence = {
+    "impact": pm.span_counts(gold, impact_words("test", best_impact["threshold"])),
+    "pmi": pm.span_counts(gold, pmi_words("test", best_pmi["threshold"])),
+    "single": pm.span_counts(gold, [seg.every_character(t) for t in texts]),
+}
+gain_se = {
+    name: pm.bootstrap_gain_se(per_sentence["impact"], per_sentence[name], **p["bootstrap"])
+    for name in ("single", "pmi")
+}
+job.log.info("test F1: %s", {k: round(v["f1"], 4) for k, v in test.items()})
 
 # --- demos and parse trees ---
 demos = []
@@ -77,6 +94,7 @@ for r in impact["demos"]:
     }
     row["agreement_tuned"] = pm.boundary_agreement(r["words"], row["tuned"].split("/"))
     if p["article_threshold"] is not None:
+        row["article_threshold"] = p["article_threshold"]
         row["at_article_threshold"] = "/".join(pm.segment(text, d, p["article_threshold"]))
         row["agreement_at_article_threshold"] = pm.boundary_agreement(
             r["words"], row["at_article_threshold"].split("/")
@@ -94,6 +112,7 @@ job.metrics(
     {
         "scale": f"{p['model_label']}, {len(impact['dev'])} dev / {len(impact['test'])} test sentences",
         "stand_in": p["stand_in"],
+        "model_short": p["model_short"],
         "model": impact["model"],
         "unknown_char_fraction": unknown / chars,
         "impact_grid": impact_grid,
@@ -103,6 +122,8 @@ job.metrics(
         "test": test,
         "gain_over_single": test["impact"]["f1"] - test["single"]["f1"],
         "gain_over_pmi": test["impact"]["f1"] - test["pmi"]["f1"],
+        "gain_over_single_se": gain_se["single"],
+        "gain_over_pmi_se": gain_se["pmi"],
         "demos": demo_metrics,
         "report": {
             "title": "Parse trees of the demo sentences (claim parsing, report-only) and test F1",

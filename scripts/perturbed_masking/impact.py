@@ -12,13 +12,21 @@ job = Job(snakemake)
 p = job.params
 torch.set_num_threads(job.threads)
 lines = read_peoples_daily(resource_folder(snakemake.input.corpus) / "199801.txt")
-held_out = peoples_daily_split(lines, p["data"]["train_fraction"])["test"]
+held_out = peoples_daily_split(lines, p["train_fraction"])["test"]
 sentences = pm.gold_sentences(held_out, p["data"]["min_chars"], p["data"]["max_chars"])
 n_dev, n_test = p["data"]["dev"], p["data"]["test"]
 if len(sentences) < n_dev + n_test:
     job.fail(f"only {len(sentences)} held-out sentences of the allowed length; dev + test need {n_dev + n_test}")
 tokenizer, encoder = pm.load_encoder(p["model"], snakemake.input.get("model"), p["network"])
-job.log.info("model %s: %d layers, width %d", p["model"], encoder.config.num_hidden_layers, encoder.config.hidden_size)
+device = "cuda" if torch.cuda.is_available() else "cpu"  # the full tier's BERT-base on a GPU where one is lent
+encoder.to(device)
+job.log.info(
+    "model %s on %s: %d layers, width %d",
+    p["model"],
+    device,
+    encoder.config.num_hidden_layers,
+    encoder.config.hidden_size,
+)
 
 
 def adjacent(words):

@@ -23,3 +23,13 @@ def pm_model_label() -> str:
     if model.get("random_bert"):
         return "random stand-in BERT"
     return model["model"]
+
+
+def pm_model_short() -> str:
+    """The model's name in figure titles: the proxy and the stand-in labelled as such."""
+    model = config["perturbed_masking"]["model"]
+    if model.get("proxy"):
+        return "in-domain proxy MLM"
+    if model.get("random_bert"):
+        return "random stand-in BERT"
+    return model["model"]

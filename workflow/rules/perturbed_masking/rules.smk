@@ -5,12 +5,15 @@
 #              impact matrix of each demo sentence, from the proxy (zh_bert), a hub model or the stand-in
 #   evaluate   thresholds on dev, scores on test, baselines, demos, parse trees (claims segmentation, demos, parsing)
 #   figures    tables and figures from the metrics only
-include: "../zh_bert/rules.smk"
+# The default tier reads the shared proxy BERT of the zh_bert step (ZH_BERT_MODEL, rule zh_bert_pretrain in
+# workflow/rules/steps/zh_bert.smk, included by the Snakefile before the articles); the held-out People's Daily
+# lines are those after the step's peoples_daily_train_fraction, so that no test line was pretrained on.
 
 
 PM = config["perturbed_masking"]
 PM_OUT = f"{R}/perturbed_masking"
 PM_W = f"{W}/perturbed_masking"
+PM_TRAIN_FRACTION = ZH_BERT["data"]["peoples_daily_train_fraction"]  # the proxy's split, read once
 
 ARTICLE_OUTPUTS["perturbed_masking"] = [
     f"{PM_OUT}/tables/scores.csv",
@@ -19,9 +22,11 @@ ARTICLE_OUTPUTS["perturbed_masking"] = [
     f"{PM_OUT}/figures/segmentation.png",
     f"{PM_OUT}/figures/demos.png",
 ]
-ARTICLE_BENCHMARKS["perturbed_masking"] = [
-    benchmark("perturbed_masking", name) for name in ["impact", "evaluate", "figures"]
-] + ([benchmark("perturbed_masking", "stand_in")] if PM["model"]["random_bert"] else [])
+ARTICLE_BENCHMARKS["perturbed_masking"] = (
+    [benchmark("perturbed_masking", name) for name in ["impact", "evaluate", "figures"]]
+    + ([benchmark("perturbed_masking", "stand_in")] if PM["model"]["random_bert"] else [])
+    + ([ZH_BERT_BENCHMARK] if PM["model"]["proxy"] else [])
+)
 ARTICLE_REPORT_SECTIONS["perturbed_masking"] = [f"{PM_OUT}/metrics/segmentation.json"]
 
 
@@ -47,7 +52,7 @@ rule perturbed_masking_stand_in:
         "../../../envs/pipeline.yaml"
     params:
         settings=PM["model"]["random_bert"],
-        train_fraction=PM["data"]["train_fraction"],
+        train_fraction=PM_TRAIN_FRACTION,
     script:
         "../../../scripts/perturbed_masking/stand_in.py"
 
@@ -69,10 +74,12 @@ rule perturbed_masking_impact:
     resources:
         mem_mb=3000,
         runtime=30,
+        gpu=1 if PM["model"]["model"] else 0,  # the hub's BERT-base (full tier) on a GPU where one is lent
     params:
         model=PM["model"],
         network=config["network"],
         data=PM["data"],
+        train_fraction=PM_TRAIN_FRACTION,
         batch_size=PM["batch_size"],
         demos=PM["demos"],
     script:
@@ -93,12 +100,14 @@ rule perturbed_masking_evaluate:
     conda:
         "../../../envs/pipeline.yaml"
     params:
-        train_fraction=PM["data"]["train_fraction"],
+        train_fraction=PM_TRAIN_FRACTION,
         quantiles=PM["quantiles"],
         pmi_thresholds=PM["pmi_thresholds"],
+        bootstrap=PM["bootstrap"],
         article_threshold=PM["article_threshold"],
         stand_in=bool(PM["model"]["random_bert"]),
         model_label=pm_model_label(),
+        model_short=pm_model_short(),
     script:
         "../../../scripts/perturbed_masking/evaluate.py"
 
