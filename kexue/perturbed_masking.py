@@ -81,8 +81,10 @@ def with_specials(ids: list[int], tokenizer) -> torch.Tensor:
     return torch.tensor([tokenizer.cls_token_id, *ids, tokenizer.sep_token_id])
 
 
-def adjacent_impact(encoder, tokenizer, ids: list[int], batch_size: int = 128) -> tuple[np.ndarray, np.ndarray]:
-    """(f(i, i+1), f(i+1, i)) for i = 0 … T−2, from the 2T − 1 masked copies of one sentence."""
+def adjacent_impact(encoder, tokenizer, ids: list[int], batch_size: int = 128, head=None) -> tuple:
+    """(f(i, i+1), f(i+1, i)) for i = 0 … T−2, from the 2T − 1 masked copies of one sentence, and, when an MLM
+    `head` is given, the id it predicts at each singly masked position i from H(x∖{x_i})_i (else None): the
+    mechanism check that the model reads context, at no extra forward pass."""
     x = with_specials(ids, tokenizer)
     t = len(ids)
     rows = x.repeat(2 * t - 1, 1)
@@ -95,7 +97,12 @@ def adjacent_impact(encoder, tokenizer, ids: list[int], batch_size: int = 128) -
     single = h[torch.arange(t), positions]  # H(x∖{x_i})_i
     forward = (single[:-1] - h[t + pair, positions[:-1]]).norm(dim=-1)  # f(i, i+1)
     backward = (single[1:] - h[t + pair, positions[1:]]).norm(dim=-1)  # f(i+1, i)
-    return forward.numpy(), backward.numpy()
+    predicted = None
+    if head is not None:
+        device = next(head.parameters()).device
+        with torch.inference_mode():
+            predicted = head(single.to(device)).argmax(-1).cpu().numpy()
+    return forward.numpy(), backward.numpy(), predicted
 
 
 def impact_matrix(encoder, tokenizer, ids: list[int], batch_size: int = 128) -> np.ndarray:
@@ -205,10 +212,12 @@ def tree_string(tree, text: str) -> str:
 # --------------------------------------------------------------------------- models
 
 
-def load_encoder(spec: dict, folder=None, network: bool = False):
-    """(tokenizer, encoder) in eval mode: the zh_bert proxy checkpoint (`proxy`), a local stand-in
-    (`random_bert`, its folder), or a transformers model by hub name (`model`). The encoder is the BERT body.
-    A whole-word-masking checkpoint is refused: it saw word boundaries in pre-training (brief trap)."""
+def load_masked_lm(spec: dict, folder=None, network: bool = False):
+    """(tokenizer, BERT with its MLM head, in eval mode): the zh_bert proxy checkpoint (`proxy`), a local
+    stand-in (`random_bert`, its folder; a BertModel, so its head is random too), or a transformers model by hub
+    name (`model`). `.bert` is the encoder whose last layer is H(x); `.cls.predictions` is the MLM head, read
+    only by the mechanism check. A whole-word-masking checkpoint is refused: it saw word boundaries in
+    pre-training (brief trap)."""
     if spec.get("model") and "wwm" in str(spec["model"]).lower():
         raise ValueError(
             f"{spec['model']}: a whole-word-masking checkpoint saw word boundaries during pre-training, so its "
@@ -217,11 +226,16 @@ def load_encoder(spec: dict, folder=None, network: bool = False):
     if spec.get("proxy"):
         from kexue.zh_bert import load_proxy
 
-        tokenizer, model = load_proxy(folder)
-        return tokenizer, model.bert.eval()
-    from transformers import AutoModel, AutoTokenizer
+        return load_proxy(folder)
+    from transformers import AutoModelForMaskedLM, AutoTokenizer
 
     source = folder if spec.get("random_bert") else spec["model"]
     tokenizer = AutoTokenizer.from_pretrained(str(source), local_files_only=not network)
-    model = AutoModel.from_pretrained(str(source), local_files_only=not network, dtype=torch.float32)
+    model = AutoModelForMaskedLM.from_pretrained(str(source), local_files_only=not network, dtype=torch.float32)
     return tokenizer, model.eval()
+
+
+def load_encoder(spec: dict, folder=None, network: bool = False):
+    """(tokenizer, the BERT body in eval mode) of load_masked_lm."""
+    tokenizer, model = load_masked_lm(spec, folder, network)
+    return tokenizer, model.bert.eval()

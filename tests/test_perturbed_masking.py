@@ -50,7 +50,8 @@ def test_impact_matrix_matches_the_definition(tiny):
 def test_the_2t_minus_1_batch_gives_the_adjacent_entries_of_the_matrix(tiny):
     tokenizer, encoder = tiny
     ids = pm.char_ids(tokenizer, TEXT)
-    forward, backward = pm.adjacent_impact(encoder, tokenizer, ids, batch_size=5)
+    forward, backward, predicted = pm.adjacent_impact(encoder, tokenizer, ids, batch_size=5)
+    assert predicted is None
     f = pm.impact_matrix(encoder, tokenizer, ids)
     t = len(ids)
     np.testing.assert_allclose(forward, [f[i, i + 1] for i in range(t - 1)], rtol=1e-4, atol=1e-5)
@@ -188,8 +189,17 @@ def test_the_proxy_path_loads_a_zh_bert_checkpoint_body(tmp_path):
     assert type(encoder).__name__ == "BertModel" and not encoder.training
     ids = pm.char_ids(tok, TEXT[:8])
     assert tok.unk_token_id not in ids and len(ids) == 8
-    forward, backward = pm.adjacent_impact(encoder, tok, ids)
+    forward, backward, _ = pm.adjacent_impact(encoder, tok, ids)
     assert forward.shape == backward.shape == (7,) and (forward > 0).all()
+    # the mechanism check: the MLM head's prediction at each singly masked position, from the same pass
+    _, mlm = pm.load_masked_lm({"proxy": True}, tmp_path)
+    *_, predicted = pm.adjacent_impact(mlm.bert, tok, ids, head=mlm.cls.predictions)
+    for i in (0, 3, 7):
+        masked = pm.with_specials(ids, tok)
+        masked[i + 1] = tok.mask_token_id
+        with torch.no_grad():
+            logits = mlm(input_ids=masked[None]).prediction_logits[0, i + 1]
+        assert predicted[i] == int(logits.argmax())
     with pytest.raises(ValueError, match="at most 22"):  # 24 positions: [CLS] + 22 characters + [SEP]
         pm.adjacent_impact(encoder, tok, pm.char_ids(tok, TEXT + TEXT))
 
@@ -210,6 +220,7 @@ def metrics(**change):
         "impact_choice": {"best": 0.5, "grid": [0.1, 0.5, 0.9]},
         "pmi_choice": {"best": 2.0, "grid": [0.0, 2.0, 4.0]},
         "demos": {"min_agreement_tuned": 0.8},
+        "model_check": {"context_ratio": 5.0},
     }
     return m | change
 
@@ -226,6 +237,7 @@ def test_segmentation_rule_and_guards():
         {"pmi_choice": {"best": 0.0, "grid": [0.0, 2.0, 4.0]}},
         {"gain_over_pmi_se": 0.03},  # gain 0.05 within 2 standard errors
         {"gain_over_single_se": 0.2},
+        {"model_check": {"context_ratio": 1.5}},  # an MLM that has not learned context
     ):
         assert decide(c, metrics(**change))["verdict"] == "inconclusive", change
 

@@ -105,6 +105,25 @@ demo_metrics = {"rows": demos, "min_agreement_tuned": min(r["agreement_tuned"] f
 if p["article_threshold"] is not None:
     demo_metrics["min_agreement_at_article_threshold"] = min(r["agreement_at_article_threshold"] for r in demos)
 
+# --- the mechanism check (the claim's precondition): the MLM restores singly masked characters of the scored
+# sentences far better than always guessing the training text's most frequent character ---
+top_char = max((g for g in counts if len(g) == 1), key=lambda g: (counts[g], g))
+pairs = [
+    (ok, c)
+    for split in ("dev", "test")
+    for r in impact[split]
+    for ok, c in zip(r["restored"], "".join(r["words"]), strict=True)
+    if ok is not None
+]
+model_check = {
+    "masked_char_accuracy": float(np.mean([ok for ok, _ in pairs])),
+    "unigram_accuracy": float(np.mean([c == top_char for _, c in pairs])),
+    "unigram_char": top_char,
+    "positions": len(pairs),
+}
+model_check["context_ratio"] = model_check["masked_char_accuracy"] / max(model_check["unigram_accuracy"], 1e-12)
+job.log.info("mechanism check: %s", model_check)
+
 unknown = sum(r["unknown_chars"] for split in ("dev", "test") for r in impact[split])
 chars = sum(len("".join(r["words"])) for split in ("dev", "test") for r in impact[split])
 job.metrics(
@@ -115,6 +134,7 @@ job.metrics(
         "model_short": p["model_short"],
         "model": impact["model"],
         "unknown_char_fraction": unknown / chars,
+        "model_check": model_check,
         "impact_grid": impact_grid,
         "pmi_grid": pmi_grid,
         "impact_choice": {"best": best_impact["quantile"], "grid": p["quantiles"]},

@@ -17,9 +17,10 @@ sentences = pm.gold_sentences(held_out, p["data"]["min_chars"], p["data"]["max_c
 n_dev, n_test = p["data"]["dev"], p["data"]["test"]
 if len(sentences) < n_dev + n_test:
     job.fail(f"only {len(sentences)} held-out sentences of the allowed length; dev + test need {n_dev + n_test}")
-tokenizer, encoder = pm.load_encoder(p["model"], snakemake.input.get("model"), p["network"])
+tokenizer, masked_lm = pm.load_masked_lm(p["model"], snakemake.input.get("model"), p["network"])
 device = "cuda" if torch.cuda.is_available() else "cpu"  # the full tier's BERT-base on a GPU where one is lent
-encoder.to(device)
+masked_lm.to(device)
+encoder, head = masked_lm.bert, masked_lm.cls.predictions
 job.log.info(
     "model %s on %s: %d layers, width %d",
     p["model"],
@@ -32,9 +33,16 @@ job.log.info(
 def adjacent(words):
     text = "".join(words)
     ids = pm.char_ids(tokenizer, text)
-    forward, backward = pm.adjacent_impact(encoder, tokenizer, ids, p["batch_size"])
+    forward, backward, predicted = pm.adjacent_impact(encoder, tokenizer, ids, p["batch_size"], head)
     unknown = sum(i == tokenizer.unk_token_id for i in ids)
-    return {"words": words, "d": pm.symmetric_adjacent(forward, backward).tolist(), "unknown_chars": unknown}
+    # the mechanism check: does the MLM restore each singly masked character (null where it is [UNK])?
+    restored = [None if i == tokenizer.unk_token_id else bool(q == i) for i, q in zip(ids, predicted, strict=True)]
+    return {
+        "words": words,
+        "d": pm.symmetric_adjacent(forward, backward).tolist(),
+        "unknown_chars": unknown,
+        "restored": restored,
+    }
 
 
 out = {"model": p["model"], "dev": [], "test": [], "demos": []}
