@@ -250,3 +250,15 @@ def test_demos_need_the_article_threshold():
     assert decide(c, with_article)["verdict"] == "reproduced"
     assert decide(c, metrics(demos={"min_agreement_at_article_threshold": 0.7}))["verdict"] == "not_reproduced"
     assert decide(c, with_article | {"stand_in": True})["verdict"] == "inconclusive"
+
+
+def test_the_full_tier_path_loads_a_model_by_name_with_its_mlm_head(tmp_path):
+    """The full tier names a transformers model (bert-base-chinese on the hub); a local folder of the same form
+    runs that branch offline: the body for H(x), the MLM head for the mechanism check."""
+    vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *sorted(set(TEXT))]
+    folder = build_random_bert(tmp_path, vocab, hidden_size=16, layers=1, heads=2, seed=0)
+    tok, mlm = pm.load_masked_lm({"model": str(folder)}, network=False)
+    ids = pm.char_ids(tok, TEXT[:6])
+    forward, _, predicted = pm.adjacent_impact(mlm.bert, tok, ids, head=mlm.cls.predictions)
+    assert forward.shape == (5,) and predicted.shape == (6,)
+    assert all(0 <= q < len(vocab) for q in predicted)
