@@ -44,6 +44,17 @@ def gold_sentences(lines: list[list[str]], min_chars: int, max_chars: int) -> li
     return [s for s in out if min_chars <= sum(map(len, s)) <= max_chars]
 
 
+def first_characters(words: list[str], n: int) -> list[str]:
+    """The segmentation `words` cut after its first n characters (the last word kept may be cut too)."""
+    out, left = [], n
+    for w in words:
+        if left <= 0:
+            break
+        out.append(w[:left])
+        left -= len(w)
+    return out
+
+
 def char_ids(tokenizer, text: str) -> list[int]:
     """One vocabulary id per character: the character (lower case), else its half-width form; inside a run of
     ASCII letters or digits the "##" continuation first (as WordPiece reads "1998"); else [UNK]."""

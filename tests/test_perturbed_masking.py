@@ -156,7 +156,17 @@ def test_exactly_one_model_per_tier_and_the_proxy_split(tier):
     chosen = [k for k in ("proxy", "model", "random_bert") if model.get(k)]
     assert chosen == {"default": ["proxy"], "smoke": ["random_bert"], "full": ["model"]}[tier]
     assert (settings["perturbed_masking"]["article_threshold"] is None) == (tier == "default")
-    assert settings["perturbed_masking"]["data"]["max_chars"] + 2 <= settings["zh_bert"]["model"]["max_length"]
+    if model.get("proxy"):  # every scored sentence fits the proxy's positions
+        assert settings["perturbed_masking"]["data"]["max_chars"] + 2 <= settings["zh_bert"]["model"]["max_length"]
+    else:
+        assert settings["perturbed_masking"]["data"]["max_chars"] == (60 if tier == "full" else 30)
+
+
+def test_first_characters_cuts_a_segmentation():
+    words = ["九寨沟", "国家级", "自然", "保护", "区"]
+    assert pm.first_characters(words, 7) == ["九寨沟", "国家级", "自"]
+    assert pm.first_characters(words, 6) == ["九寨沟", "国家级"]
+    assert pm.first_characters(words, 50) == words
 
 
 def test_gold_text_drops_tags_and_brackets_and_keeps_full_width_digits_on_both_sides(tmp_path):

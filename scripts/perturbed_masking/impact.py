@@ -21,6 +21,9 @@ tokenizer, masked_lm = pm.load_masked_lm(p["model"], snakemake.input.get("model"
 device = "cuda" if torch.cuda.is_available() else "cpu"  # the full tier's BERT-base on a GPU where one is lent
 masked_lm.to(device)
 encoder, head = masked_lm.bert, masked_lm.cls.predictions
+limit = encoder.config.max_position_embeddings - 2  # characters between [CLS] and [SEP]
+if p["data"]["max_chars"] > limit:
+    job.fail(f"data.max_chars = {p['data']['max_chars']}, but the model reads at most {limit} characters: lower it")
 job.log.info(
     "model %s on %s: %d layers, width %d",
     p["model"],
@@ -52,6 +55,9 @@ for split, chosen in (("dev", sentences[:n_dev]), ("test", sentences[n_dev : n_d
         if (i + 1) % 100 == 0:
             job.log.info("%s: %d of %d sentences", split, i + 1, len(chosen))
 for words in p["demos"]:
+    if sum(map(len, words)) > limit:  # the proxy's 32 positions: the demo's first characters, scored as such
+        job.log.info("demo %s… cut to the model's %d characters", "".join(words)[:12], limit)
+        words = pm.first_characters(words, limit)
     row = adjacent(words)
     row["f"] = pm.impact_matrix(encoder, tokenizer, pm.char_ids(tokenizer, "".join(words)), p["batch_size"]).tolist()
     out["demos"].append(row)
