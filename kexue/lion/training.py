@@ -32,6 +32,8 @@ from kexue.lm import (  # the shared loop (kexue.lm)
 
 # the shared loop builds Lion by name: ours, with torch's eps unused (Lion has none)
 register_optimizer("lion", lambda groups, lr, betas, eps: Lion(groups, lr=lr, betas=tuple(betas)))
+# the same Lion as one compiled pass per element on CPU (kexue.lion.fused), equal up to rounding
+register_optimizer("lion_fused", lambda groups, lr, betas, eps: Lion(groups, lr=lr, betas=tuple(betas), fused=True))
 
 __all__ = ["OPTIMIZERS", "CharLM", "make_optimizer", "train", "warmup_cosine"]
 
