@@ -16,7 +16,9 @@ Bandwidth floor: a fused step must read and write each parameter-sized tensor it
 Lion reads p, g, m and writes p, m (5 passes of 4·P bytes), AdamW reads p, g, m, v and writes p, m, v (7).
 Each timed step is paired with a timed copy of a P-element float32 buffer (2 passes), so
 floor_ratio = median over steps of t_step / (passes/2 · t_copy): 1 is a step at the speed of a copy, the
-machine's bandwidth as seen at that moment; pairing keeps the ratio steady when other processes load it.
+machine's bandwidth as seen at that moment; pairing keeps the ratio steady when other processes load it. A ratio
+somewhat below 1 is possible: as in STREAM, a copy counts 2 passes, but it also reads its destination before
+writing it (write-allocate), while every tensor a Lion or AdamW step writes it has read anyway.
 
 Gradients are fixed random tensors, so no forward or backward is timed in `step()`. Each row runs in a fresh
 process, so that one's heap does not change the next one's time. The fused Lion's compile time is its one-time
