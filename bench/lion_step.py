@@ -20,9 +20,11 @@ machine's bandwidth as seen at that moment; pairing keeps the ratio steady when 
 somewhat below 1 is possible: as in STREAM, a copy counts 2 passes, but it also reads its destination before
 writing it (write-allocate), while every tensor a Lion or AdamW step writes it has read anyway.
 
-Gradients are fixed random tensors, so no forward or backward is timed in `step()`. Each row runs in a fresh
-process, so that one's heap does not change the next one's time. The fused Lion's compile time is its one-time
-cost, reported apart.
+Gradients are fixed random tensors, so no forward or backward is timed in `step()`. Each pair (Lion and AdamW
+in one style under one allocator setting) runs in a fresh process, so that one pair's heap does not change the
+next one's time; inside it the two alternate step by step on two copies of the model, so both see the same heap
+and the same machine load, and each ratio t_Lion / t_AdamW is the median of the per-iteration ratios. The fused
+Lion's compile time is its one-time cost, reported apart.
 
     .venv/bin/python bench/lion_step.py [--threads 2] [--steps 200] [--warmup 20] [--whole-steps 10]
                                         [--same-process] [--json PATH]
@@ -69,14 +71,9 @@ OPTIMIZERS = {
     ("AdamW", "foreach"): lambda ps: torch.optim.AdamW(chunked_groups(ps), foreach=True, **ADAMW),
     ("AdamW", "fused"): lambda ps: torch.optim.AdamW(ps, fused=True, **ADAMW),
 }
-# (optimizer, mode, allocator) of every row; fused steps allocate nothing, so only under the defaults. The
-# `retain` rows come last: in one process (--same-process) the mallopt setting cannot be undone.
-ROWS = [
-    (name, mode, allocator)
-    for allocator, modes in [("glibc", ["loop", "foreach", "fused"]), ("retain", ["loop", "foreach"])]
-    for mode in modes
-    for name in ("Lion", "AdamW")
-]
+# (mode, allocator) of every pair of rows; fused steps allocate nothing, so only under the defaults. The
+# `retain` pairs come last: in one process (--same-process) the mallopt setting cannot be undone.
+PAIRS = [("loop", "glibc"), ("foreach", "glibc"), ("fused", "glibc"), ("loop", "retain"), ("foreach", "retain")]
 
 
 def benchmark_model(args) -> TinyLM:
@@ -96,54 +93,77 @@ def timed(fn) -> float:
     return time.perf_counter() - start
 
 
-def step_times(model, optimizer, steps, warmup, passes):
-    """Median optimizer.step() time (ms) after `warmup` steps (state allocation, caches), each step paired
-    with a copy of as many float32 elements as the model has parameters: (step ms, copy ms, floor ratio)."""
+def step_times(models: dict, optimizers: dict, steps: int, warmup: int) -> dict:
+    """optimizer.step() of each optimizer (name → model, optimizer), alternating, the order swapped every
+    iteration, each step right after a timed copy of as many float32 elements as the model has parameters;
+    `warmup` iterations first (state allocation, caches). Per name: the step and copy times (s) after warm-up."""
     gen = torch.Generator().manual_seed(0)
-    for p in model.parameters():
-        p.grad = torch.randn(p.shape, generator=gen) * 1e-2
-    n = sum(p.numel() for p in model.parameters())
+    n = 0
+    for model in models.values():
+        grads = torch.Generator().manual_seed(1)  # the same gradients for every model
+        for p in model.parameters():
+            p.grad = torch.randn(p.shape, generator=grads) * 1e-2
+        n = sum(p.numel() for p in model.parameters())
     source, target = torch.randn(n, generator=gen), torch.empty(n)
-    steps_s, copies_s = [], []
+    times = {name: {"step": [], "copy": []} for name in models}
+    names = list(models)
     for i in range(warmup + steps):
-        copy = timed(lambda: target.copy_(source))
-        step = timed(optimizer.step)
-        if i >= warmup:
-            steps_s.append(step)
-            copies_s.append(copy)
-    floor_ratios = [s / (passes / 2 * c) for s, c in zip(steps_s, copies_s, strict=True)]
-    return 1e3 * statistics.median(steps_s), 1e3 * statistics.median(copies_s), statistics.median(floor_ratios)
+        for name in names if i % 2 == 0 else names[::-1]:
+            copy = timed(lambda: target.copy_(source))
+            step = timed(optimizers[name].step)
+            if i >= warmup:
+                times[name]["step"].append(step)
+                times[name]["copy"].append(copy)
+    return times
 
 
-def measure(name, mode, allocator, args) -> dict:
-    """One row in this process: step time, its floor ratio, state size; the fused Lion also its compile time."""
+def row_numbers(name: str, steps_s: list, copies_s: list, parameters: int) -> dict:
+    """Median step and copy times (ms), the copy bandwidth, and the floor ratio: per step, t_step over the time
+    of `PASSES[name]` parameter passes at the bandwidth of its own copy, then the median."""
+    passes = PASSES[name]
+    copy_ms = 1e3 * statistics.median(copies_s)
+    return dict(
+        step_ms=1e3 * statistics.median(steps_s),
+        copy_ms=copy_ms,
+        copy_gbs=2 * 4 * parameters / (copy_ms * 1e6),
+        floor_ms=passes / 2 * copy_ms,
+        floor_ratio=statistics.median(s / (passes / 2 * c) for s, c in zip(steps_s, copies_s, strict=True)),
+    )
+
+
+def measure(mode, allocator, args) -> dict:
+    """Lion and AdamW in one implementation style, in this process, on two copies of one model with the same
+    gradients, steps alternating: each one's row (step time, floor ratio, state size; the fused Lion also its
+    compile time) and the median of the paired ratios t_Lion / t_AdamW, one per iteration."""
     if allocator == "retain":
         retain_freed_memory()
     torch.set_num_threads(args.threads)
-    row = {}
-    if (name, mode) == ("Lion", "fused"):
+    extra = {}
+    if mode == "fused":
         try:
             with tempfile.TemporaryDirectory() as folder:  # a fresh build: the one-time cost, not the cache's
-                library, row["compile_s"] = fused.build_library(folder)
+                library, extra["compile_s"] = fused.build_library(folder)
                 fused.load_library(library)
         except RuntimeError as error:  # no compiler
             return dict(error=str(error).splitlines()[0])
-    torch.manual_seed(0)
-    model = benchmark_model(args)
+    models, optimizers = {}, {}
     try:
-        optimizer = OPTIMIZERS[name, mode](model.parameters())
-        step_ms, copy_ms, floor_ratio = step_times(model, optimizer, args.steps, args.warmup, PASSES[name])
+        for name in PASSES:
+            torch.manual_seed(0)
+            models[name] = benchmark_model(args)
+            optimizers[name] = OPTIMIZERS[name, mode](models[name].parameters())
+        times = step_times(models, optimizers, args.steps, args.warmup)
     except (RuntimeError, ValueError) as error:  # e.g. fused AdamW on a build without CPU support
         return dict(error=str(error).splitlines()[0])
-    parameters = sum(p.numel() for p in model.parameters())
-    return row | dict(
-        step_ms=step_ms,
-        copy_ms=copy_ms,
-        copy_gbs=2 * 4 * parameters / (copy_ms * 1e6),
-        floor_ms=PASSES[name] / 2 * copy_ms,
-        floor_ratio=floor_ratio,
-        state_mib=state_bytes(optimizer) / 2**20,
-    )
+    parameters = sum(p.numel() for p in models["Lion"].parameters())
+    rows = {
+        name: row_numbers(name, times[name]["step"], times[name]["copy"], parameters)
+        | dict(state_mib=state_bytes(optimizers[name]) / 2**20)
+        for name in PASSES
+    }
+    rows["Lion"] |= extra
+    paired = [a / b for a, b in zip(times["Lion"]["step"], times["AdamW"]["step"], strict=True)]
+    return {"rows": rows, "ratio": statistics.median(paired)}
 
 
 def whole_steps(args, warmup=2, batch=4) -> dict:
@@ -183,19 +203,23 @@ def run_in_fresh_process(what: str, argv) -> dict:
     return json.loads(done.stdout.splitlines()[-1])
 
 
-def summarise(rows: dict, whole: dict | None, args) -> dict:
-    """Every row and the ratios C2.6 and C2.6b are decided on: t_Lion / t_AdamW like for like."""
+def summarise(pairs: dict, whole: dict | None, args) -> dict:
+    """Every row and the ratios C2.6 and C2.6b are decided on: t_Lion / t_AdamW like for like, each the median
+    of the per-iteration ratios of its pair."""
+    rows = {
+        (name, mode, allocator): pair.get("rows", {}).get(name, {"error": pair.get("error")})
+        for (mode, allocator), pair in pairs.items()
+        for name in PASSES
+    }
     supported = {key: row for key, row in rows.items() if "error" not in row}
 
     def ratio(mode, allocator="glibc"):
-        lion, adamw = supported.get(("Lion", mode, allocator)), supported.get(("AdamW", mode, allocator))
-        return lion["step_ms"] / adamw["step_ms"] if lion and adamw else None
+        return pairs.get((mode, allocator), {}).get("ratio")
 
     def fastest(name):
         return min((key for key in supported if key[0] == name), key=lambda key: supported[key]["step_ms"])
 
     lion, adamw = fastest("Lion"), fastest("AdamW")
-    copies = [row["copy_gbs"] for row in supported.values()]
     model = benchmark_model(args)
     summary = {
         "parameters": sum(p.numel() for p in model.parameters()),
@@ -207,7 +231,7 @@ def summarise(rows: dict, whole: dict | None, args) -> dict:
         "passes": PASSES,
         "fresh_processes": not args.same_process,
         "rows": {" ".join(key): row for key, row in rows.items()},
-        "copy_gbs_median": statistics.median(copies),
+        "copy_gbs_median": statistics.median(row["copy_gbs"] for row in supported.values()),
         "ratio_loop_glibc": ratio("loop"),
         "ratio_loop_retain": ratio("loop", "retain"),
         "ratio_foreach_glibc": ratio("foreach"),
@@ -284,7 +308,7 @@ def main():
         "--same-process", action="store_true", help="every row in this process (quick, for plumbing checks only)"
     )
     parser.add_argument("--json", help="also write the numbers to this JSON file")
-    parser.add_argument("--only", help=argparse.SUPPRESS)  # NAME:MODE:ALLOCATOR or "whole", for the fresh processes
+    parser.add_argument("--only", help=argparse.SUPPRESS)  # MODE:ALLOCATOR or "whole", for the fresh processes
     args = parser.parse_args()
     if args.only:
         result = whole_steps(args) if args.only == "whole" else measure(*args.only.split(":"), args)
@@ -292,14 +316,14 @@ def main():
         return
     skip = ("json", "only", "same_process")
     argv = [f"--{name.replace('_', '-')}={value}" for name, value in vars(args).items() if name not in skip]
-    rows = {}
-    for key in ROWS:
-        rows[key] = measure(*key, args) if args.same_process else run_in_fresh_process(":".join(key), argv)
-        print(" ".join(key), rows[key], flush=True)
+    pairs = {}
+    for key in PAIRS:
+        pairs[key] = measure(*key, args) if args.same_process else run_in_fresh_process(":".join(key), argv)
+        print(" ".join(key), pairs[key], flush=True)
     whole = None
     if args.whole_steps:
         whole = whole_steps(args) if args.same_process else run_in_fresh_process("whole", argv)
-    summary = summarise(rows, whole, args)
+    summary = summarise(pairs, whole, args)
     report(summary)
     if args.json:
         Path(args.json).write_text(json.dumps(summary, indent=1) + "\n")

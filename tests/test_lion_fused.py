@@ -145,51 +145,73 @@ def test_adamw_foreach_runs_in_lions_chunks():
 
 
 def test_summary_holds_like_for_like_ratios_and_the_floor_ratios():
-    """Synthetic rows: the ratios pair rows of the same mode and allocator only, and the fused floor ratios the
+    """Synthetic pairs: each ratio is its own pair's (same mode, same allocator), and the fused floor ratios the
     C2.6b guard reads are the rows' own (raw values, not booleans)."""
     bench = load_bench()
     times = {
         ("loop", "glibc"): (20.0, 60.0),
-        ("loop", "retain"): (15.0, 25.0),
         ("foreach", "glibc"): (16.0, 30.0),
-        ("foreach", "retain"): (14.0, 28.0),
         ("fused", "glibc"): (6.0, 8.0),
+        ("loop", "retain"): (15.0, 25.0),
+        ("foreach", "retain"): (14.0, 28.0),
     }
-    rows = {}
-    for (mode, allocator), (lion, adamw) in times.items():
-        for name, ms in (("Lion", lion), ("AdamW", adamw)):
-            rows[name, mode, allocator] = dict(step_ms=ms, floor_ratio=ms / 4, copy_gbs=50.0, state_mib=1.0)
-    rows["Lion", "loop", "glibc"]["state_mib"] = 0.5
+    pairs = {}
+    for key, (lion, adamw) in times.items():
+        rows = {
+            name: dict(step_ms=ms, floor_ratio=ms / 4, copy_gbs=50.0, state_mib=1.0)
+            for name, ms in [("Lion", lion), ("AdamW", adamw)]
+        }
+        pairs[key] = {"rows": rows, "ratio": lion / adamw + 0.01}  # a paired median, not the ratio of medians
+    pairs["loop", "glibc"]["rows"]["Lion"]["state_mib"] = 0.5
     args = bench.argparse.Namespace(
         threads=2, steps=10, warmup=1, vocab=16, context=4, d_model=8, n_layer=1, n_head=2, same_process=False
     )
     whole = {"Lion_ms": 99.0, "AdamW_ms": 100.0, "gaps": [-0.01, -0.02]}
-    summary = bench.summarise(rows, whole, args)
-    assert summary["ratio_loop_glibc"] == pytest.approx(20 / 60)
-    assert summary["ratio_loop_retain"] == pytest.approx(15 / 25)
-    assert summary["ratio_foreach_glibc"] == pytest.approx(16 / 30)
-    assert summary["ratio_foreach_retain"] == pytest.approx(0.5)
-    assert summary["ratio_fused"] == pytest.approx(0.75)
+    summary = bench.summarise(pairs, whole, args)
+    assert summary["ratio_loop_glibc"] == pytest.approx(20 / 60 + 0.01)
+    assert summary["ratio_loop_retain"] == pytest.approx(15 / 25 + 0.01)
+    assert summary["ratio_foreach_glibc"] == pytest.approx(16 / 30 + 0.01)
+    assert summary["ratio_foreach_retain"] == pytest.approx(0.51)
+    assert summary["ratio_fused"] == pytest.approx(0.76)
     assert summary["ratio_fastest"] == pytest.approx(0.75)
     assert summary["fastest_lion"] == "fused glibc"
     assert summary["floor_ratio_lion_fused"] == pytest.approx(1.5)
     assert summary["floor_ratio_adamw_fused"] == pytest.approx(2.0)
     assert summary["whole_step_gaps_fused"] == [-0.01, -0.02]
     assert summary["state_bytes_ratio"] == pytest.approx(0.5)
+    assert summary["rows"]["AdamW foreach retain"]["step_ms"] == 28.0
 
 
-def test_floor_ratio_pairs_each_step_with_its_copy(monkeypatch):
-    """With fake clocks: a Lion step lasting 5/2 of its paired copy sits exactly at its floor (5 passes against
-    a copy's 2), and each ratio uses its own step's copy, so a slow moment slows both and cancels."""
+def test_floor_ratio_pairs_each_step_with_its_copy():
+    """A Lion step lasting 5/2 of its own copy sits exactly at its floor (5 passes against a copy's 2), whatever
+    the copy's time: each ratio uses its own step's copy, so a slow moment slows both and cancels."""
     bench = load_bench()
-    copies = [2.0, 4.0, 2.0, 4.0, 8.0]  # the first is the warm-up
-    durations = iter(value for copy in copies for value in (copy, 2.5 * copy))
-    monkeypatch.setattr(bench, "timed", lambda fn: next(durations))
+    copies = [2.0, 4.0, 2.0, 8.0]
+    row = bench.row_numbers("Lion", [2.5 * c for c in copies], copies, parameters=1000)
+    assert row["floor_ratio"] == pytest.approx(1.0)
+    assert row["copy_ms"] == pytest.approx(1e3 * 3.0) and row["step_ms"] == pytest.approx(1e3 * 7.5)  # medians
+    assert row["copy_gbs"] == pytest.approx(8000 / 3.0 / 1e9)  # 2 passes of 4 bytes per parameter, per second
+    adamw = bench.row_numbers("AdamW", [3.5 * c for c in copies], copies, parameters=1000)
+    assert adamw["floor_ratio"] == pytest.approx(1.0)  # 7 passes
 
-    class NoStep:
+
+def test_pairs_alternate_and_see_the_same_gradients(monkeypatch):
+    """step_times alternates the two optimizers, swapping the order every iteration, and gives both models the
+    same gradients; fake clocks make the order visible."""
+    bench = load_bench()
+    calls = []
+
+    class Recorder:
+        def __init__(self, name):
+            self.name = name
+
         def step(self):
-            pass
+            calls.append(self.name)
 
-    step_ms, copy_ms, ratio = bench.step_times(torch.nn.Linear(2, 2), NoStep(), steps=4, warmup=1, passes=5)
-    assert ratio == pytest.approx(1.0)
-    assert copy_ms == pytest.approx(1e3 * 4.0) and step_ms == pytest.approx(1e3 * 10.0)  # medians
+    monkeypatch.setattr(bench, "timed", lambda fn: (fn(), 1.0)[1])
+    models = {"Lion": torch.nn.Linear(3, 2), "AdamW": torch.nn.Linear(3, 2)}
+    times = bench.step_times(models, {name: Recorder(name) for name in models}, steps=3, warmup=1)
+    assert calls == ["Lion", "AdamW", "AdamW", "Lion", "Lion", "AdamW", "AdamW", "Lion"]
+    assert len(times["Lion"]["step"]) == len(times["AdamW"]["copy"]) == 3
+    for a, b in zip(models["Lion"].parameters(), models["AdamW"].parameters(), strict=True):
+        assert torch.equal(a.grad, b.grad)
