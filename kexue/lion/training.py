@@ -35,6 +35,8 @@ from kexue.lm import (  # the shared loop (kexue.lm)
 
 # the shared loops build Lion by name: ours, with torch's eps unused (Lion has none)
 register_optimizer("lion", lambda groups, lr, betas, eps: Lion(groups, lr=lr, betas=tuple(betas)))
+# the same Lion as one compiled pass per element on CPU (kexue.lion.fused), equal up to rounding
+register_optimizer("lion_fused", lambda groups, lr, betas, eps: Lion(groups, lr=lr, betas=tuple(betas), fused=True))
 
 __all__ = ["OPTIMIZERS", "CharLM", "make_optimizer", "train", "train_mnist", "warmup_cosine"]
 

@@ -159,19 +159,55 @@ for ax in axes:
     ax.legend(fontsize=7)
 job.figure(out.batch_gap, fig, [inp.batch_sweep])
 
-# --- C2.6: step time and state memory ---------------------------------------------------------------
-rows = [{"optimizer": k.split()[0], "mode": k.split()[1], **v} for k, v in steps["rows"].items()]
+# --- C2.6, C2.6b, C2.6c: step time against the bandwidth floor, state memory, whole steps ---------------------
+rows = [dict(zip(["optimizer", "mode", "allocator"], k.split(), strict=True)) | v for k, v in steps["rows"].items()]
 table = pd.DataFrame(rows)
 job.table(out.step_time_table, table, [inp.step_time])
 ok = table[table["step_ms"].notna()] if "step_ms" in table else table.iloc[0:0]
-fig, axes = panels(2)
-labels = [f"{o}\n{mode}" for o, mode in zip(ok["optimizer"], ok["mode"], strict=True)]
-colors = [COLORS[o.lower()] for o in ok["optimizer"]]
-axes[0].bar(labels, ok["step_ms"], color=colors)
+settings = list(dict.fromkeys(zip(ok["mode"], ok["allocator"], strict=True)))
+fig, axes = panels(4, width=4.4)
+x = np.arange(len(settings))
+for offset, name in ((-0.2, "Lion"), (0.2, "AdamW")):
+    mine = ok[ok["optimizer"] == name].set_index(["mode", "allocator"]).reindex(settings)
+    color = COLORS[name.lower()]
+    axes[0].bar(x + offset, mine["step_ms"], 0.4, color=color, label=f"{name} step()")
+    axes[0].scatter(x + offset, mine["floor_ms"], marker="_", s=300, color="k", zorder=3)
+    axes[1].bar(x + offset, mine["floor_ratio"], 0.4, color=color, label=name)
+axes[0].scatter(
+    [],
+    [],
+    marker="_",
+    s=300,
+    color="k",
+    label=f"floor ({steps['passes']['Lion']} or {steps['passes']['AdamW']} passes)",
+)
+axes[1].axhline(1.0, color="k", lw=0.8)
+axes[1].axhline(1.3, color="k", ls="--", lw=0.8, label="1.3× floor (C2.6b's bound)")
+for ax in axes[:2]:
+    ax.set_xticks(x, [f"{mode}\n{allocator}" for mode, allocator in settings])
 axes[0].set(
     ylabel="median optimizer.step() time (ms)",
     title=f"{steps['parameters'] / 1e6:.1f} M parameters, {steps['threads']} threads",
 )
-axes[1].bar(labels, ok["state_mib"], color=colors)
-axes[1].set(ylabel="optimizer state (MiB)", title=f"state bytes Lion / AdamW = {steps['state_bytes_ratio']:.2f}")
+axes[1].set(
+    ylabel="step time / bandwidth floor",
+    title=f"against the floor (copy: {steps['copy_gbs_median']:.0f} GB/s)",
+)
+lion_state = ok[ok["optimizer"] == "Lion"]["state_mib"].iloc[0]
+adamw_state = ok[ok["optimizer"] == "AdamW"]["state_mib"].iloc[0]
+axes[2].bar(["Lion", "AdamW"], [lion_state, adamw_state], color=[COLORS["lion"], COLORS["adamw"]])
+axes[2].set(ylabel="optimizer state (MiB)", title=f"state bytes Lion / AdamW = {steps['state_bytes_ratio']:.2f}")
+if "whole_step_ratio_fused" in steps:  # C2.6c: one point per alternating pair of whole steps
+    gaps = 100 * np.asarray(steps["whole_step_gaps_fused"])
+    axes[3].plot(range(1, len(gaps) + 1), gaps, "o", color=COLORS["lion"], label="(t_Lion − t_AdamW) / t_AdamW")
+    axes[3].axhline(gaps.mean(), color=COLORS["lion"], ls="--", lw=0.8, label=f"mean {gaps.mean():+.1f} %")
+    axes[3].legend(fontsize=8)
+axes[3].axhline(0.0, color="k", lw=0.8)
+axes[3].set(
+    xlabel="whole-step pair (forward + backward + step)",
+    ylabel="Lion vs AdamW, fused (%)",
+    title="whole training step (informational)",
+)
+axes[0].legend(fontsize=8)
+axes[1].legend(fontsize=8)
 job.figure(out.step_time, fig, [inp.step_time])
