@@ -74,6 +74,10 @@ for row, (task, m) in zip(axes, tasks.items(), strict=True):
     finite = grid.loc[~grid["diverged"], "final_val_loss"]
     vmin, vmax = finite.min(), finite.quantile(0.9) if len(finite) else (0, 1)
     for ax, optimizer in zip(row, ("adamw", "lion"), strict=True):
+        if not (grid["optimizer"] == optimizer).any():  # Lion's own grid runs on the full tier only
+            ax.text(0.5, 0.5, f"no {optimizer} grid on this tier", ha="center", va="center", transform=ax.transAxes)
+            ax.set(title=f"{task}: {optimizer}", xticks=[], yticks=[])
+            continue
         cells = grid[grid["optimizer"] == optimizer].pivot(index="weight_decay", columns="lr", values="final_val_loss")
         image = ax.imshow(cells.to_numpy(), cmap="viridis_r", vmin=vmin, vmax=vmax, aspect="auto", origin="lower")
         for (i, j), value in np.ndenumerate(cells.to_numpy()):
@@ -120,27 +124,39 @@ for ax, (task, m) in zip(axes, tasks.items(), strict=True):
     ax.legend(fontsize=7)
 job.figure(out.transfer, fig, inp.tasks)
 
-# --- C2.5: gap against batch size -----------------------------------------------------------------
+# --- C2.5: gap against batch size, mean and seeds -----------------------------------------------
 table = pd.DataFrame(sweep["rows"])
-job.table(out.batch_sweep_table, table, [inp.batch_sweep])
+per_seed = pd.DataFrame(table.pop("delta_per_seed").tolist(), columns=[f"delta_seed{s}" for s in sweep["seeds"]])
+job.table(out.batch_sweep_table, pd.concat([table, per_seed], axis=1), [inp.batch_sweep])
 fig, axes = panels(2)
 for optimizer in ("adamw", "lion"):
-    axes[0].plot(table["batch_size"], table[f"{optimizer}_loss"], "o-", color=COLORS[optimizer], label=optimizer)
+    axes[0].errorbar(
+        table["batch_size"],
+        table[f"{optimizer}_loss"],
+        yerr=table[f"{optimizer}_loss_std"],
+        fmt="o-",
+        capsize=3,
+        color=COLORS[optimizer],
+        label=f"{optimizer} (mean ± sd over {len(sweep['seeds'])} seeds)",
+    )
 axes[0].set(
     xlabel="batch size",
-    ylabel=f"best final validation loss ({sweep['unit']})",
+    ylabel=f"final validation loss at the best lr ({sweep['unit']})",
     title=f"{sweep['task']}, fixed budget of examples",
 )
-axes[1].plot(table["batch_size"], table["delta"], "o-", color="k")
+for column in per_seed:
+    axes[1].plot(table["batch_size"], per_seed[column], ".", color="grey", alpha=0.6)
+axes[1].plot(table["batch_size"], table["delta"], "o-", color="k", label="mean Δ; dots: seeds")
 axes[1].axhline(0, color="grey", lw=0.8)
+axes[1].axvline(sweep["small_batch_below"], color="C2", ls=":", label=f"B = {sweep['small_batch_below']} (C2.5b)")
 axes[1].set(
     xlabel="batch size",
-    ylabel="Δ = AdamW − Lion (> 0: Lion better)",
-    title=f"Spearman ρ(B, Δ) = {sweep['spearman_batch_delta']:.2f}",
+    ylabel=f"Δ = AdamW − Lion ({sweep['unit']}; > 0: Lion better)",
+    title=f"Spearman ρ(B, mean Δ) = {sweep['spearman_batch_delta']:.2f}",
 )
 for ax in axes:
     log_axis(ax, table["batch_size"])
-axes[0].legend()
+    ax.legend(fontsize=7)
 job.figure(out.batch_gap, fig, [inp.batch_sweep])
 
 # --- C2.6, C2.6b, C2.6c: step time against the bandwidth floor, state memory, whole steps ---------------------
