@@ -170,10 +170,10 @@ def nsp_inputs(text: list[int], prompt: list[int], order: str, budget: int) -> t
 
 @torch.no_grad()
 def is_next_log_probs(model, batch: dict) -> torch.Tensor:
-    """log P(IsNext) of each pair from the NSP head (BertForPreTraining or BertForNextSentencePrediction)."""
-    out = model(**batch)
-    logits = out.seq_relationship_logits if hasattr(out, "seq_relationship_logits") else out.logits
-    return logits.log_softmax(-1)[:, IS_NEXT]
+    """log P(IsNext) of each pair from the NSP head of a BertForPreTraining: the encoder's pooled [CLS] through
+    cls.seq_relationship only (the MLM head's vocabulary projection of every token would double the cost)."""
+    pooled = model.bert(**batch).pooler_output
+    return model.cls.seq_relationship(pooled).log_softmax(-1)[:, IS_NEXT]
 
 
 def nsp_scores(
@@ -254,12 +254,12 @@ def cloze_scores(
             batch = pad_batch(
                 tokenizer, [cloze_ids(tokenizer, pattern, t, k, budget) for t in text_ids[start : start + batch_size]]
             )
-            out = model(**batch)
-            logits = out.prediction_logits if hasattr(out, "prediction_logits") else out.logits
             slot = batch["input_ids"] == tokenizer.mask_token_id
             if not bool((slot.sum(1) == k).all()):
                 raise ValueError(f"each patterned text must hold exactly {k} [MASK] tokens (a text holds one itself?)")
-            log_p = logits[slot].log_softmax(-1).reshape(len(batch["input_ids"]), k, -1)  # (batch, k, vocab)
+            hidden = model.bert(**batch).last_hidden_state
+            logits = model.cls.predictions(hidden[slot])  # the MLM head at the slots only
+            log_p = logits.log_softmax(-1).reshape(len(batch["input_ids"]), k, -1)  # (batch, k, vocab)
             picked = log_p[:, torch.arange(k)[None, :], targets]  # (batch, labels, k)
             scores[start : start + len(batch["input_ids"]), labels] = picked.mean(-1).numpy()
     return scores
