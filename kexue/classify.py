@@ -21,7 +21,7 @@ from __future__ import annotations
 import logging
 import math
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 import pandas as pd
@@ -144,17 +144,26 @@ def train(
     evaluate: dict[str, tuple[Tensor, Tensor]] | None = None,
     scores: Callable[[object], Tensor] = lambda outputs: outputs,
     extra: Callable[[nn.Module, int], dict] | None = None,
+    optimizer: Callable[[Iterable[nn.Parameter]], object] | None = None,
     log: logging.Logger | None = None,
     evaluate_train: bool = True,
 ) -> tuple[nn.Module, pd.DataFrame]:
     """Train `build()` with Adam (decoupled decay: AdamW when weight_decay > 0) on `loss` and return the
     model and its history (module docstring). The training set is also evaluated (as "train") so that the
     final train accuracy separates optimisation from generalisation; `evaluate_train=False` skips that full
-    pass every epoch (for models whose forward pass dominates a CPU budget: the batch loss is still recorded)."""
+    pass every epoch (for models whose forward pass dominates a CPU budget: the batch loss is still recorded).
+
+    optimizer: a hook that builds the optimizer from the model's parameters instead of AdamW(lr, weight_decay)
+    (which it replaces; lr and weight_decay are then unused). It must offer zero_grad(set_to_none=...) and
+    step(), called once per minibatch, so an optimizer that accumulates gradients over k minibatches and moves
+    the parameters every k-th call (momentum_accumulation) trains in this same loop."""
     log = log or logging.getLogger(__name__)
     torch.manual_seed(seed)
     model = build()
-    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
+    if optimizer is None:
+        opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
+    else:
+        opt = optimizer(model.parameters())
     order = torch.Generator().manual_seed(seed)
     sets = ({"train": train_set} if evaluate_train else {}) | (evaluate or {})
 
