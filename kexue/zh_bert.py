@@ -248,12 +248,18 @@ def nsp_pair(corpus: Corpus, index: int, rng: np.random.Generator, max_length: i
 
 
 def mask_tokens(
-    ids: torch.Tensor, special: torch.Tensor, rng: torch.Generator, vocab_size: int, first_normal: int, rate: float
+    ids: torch.Tensor,
+    special: torch.Tensor,
+    rng: torch.Generator,
+    vocab_size: int,
+    first_normal: int,
+    rate: float,
+    mask_id: int | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """BERT's masking: choose each non-special token with probability `rate`; of the chosen, 80% become
     [MASK], 10% a random non-special token, 10% stay. Returns (inputs, labels) with labels −100 where
-    nothing was chosen. [MASK] is SPECIAL's last entry."""
-    mask_id = SPECIAL.index("[MASK]")
+    nothing was chosen. [MASK] is SPECIAL's last entry, or `mask_id` for another vocabulary (a hub BERT's)."""
+    mask_id = SPECIAL.index("[MASK]") if mask_id is None else mask_id
     chosen = (torch.rand(ids.shape, generator=rng) < rate) & ~special
     labels = torch.where(chosen, ids, torch.full_like(ids, -100))
     roll = torch.rand(ids.shape, generator=rng)
