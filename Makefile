@@ -14,12 +14,13 @@ STAMP := $(VENV)/.installed
 
 setup: $(STAMP) system-data
 
-# What only Debian ships, installed when we are root with apt: Fashion-MNIST (no PyPI package has it) and
-# Chromium (a test opens the HTML report in it). Otherwise a one-line note: Fashion-MNIST then comes from
-# mirrors.fashion_mnist or its public home, and the report test says it cannot run.
-DEBIAN_PACKAGES := dataset-fashion-mnist chromium
+# What only Debian ships, installed when we are root with apt: Fashion-MNIST (no PyPI package has it),
+# Chromium (a test opens the HTML report in it) and g++ (Lion's fused step, kexue/lion/fused.py, compiles at
+# run time). Otherwise a one-line note: Fashion-MNIST then comes from mirrors.fashion_mnist or its public home,
+# the report test says it cannot run, and the fused Lion's rows say "unsupported".
+DEBIAN_PACKAGES := dataset-fashion-mnist chromium g++
 system-data:
-	@if [ -d /usr/share/datasets/fashion-mnist ] && command -v chromium > /dev/null; then :; \
+	@if [ -d /usr/share/datasets/fashion-mnist ] && command -v chromium > /dev/null && command -v g++ > /dev/null; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get > /dev/null; then \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q $(DEBIAN_PACKAGES) > /dev/null 2>&1 \
 	  || { apt-get update -q > /dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $(DEBIAN_PACKAGES) > /dev/null; }; \

@@ -34,6 +34,9 @@ from kexue import classify
 
 KINDS = ("ae", "vae", "geo", "bn")
 SIGMA_FLOOR = 1e-6
+# the plain AE and the VAE (KL weight 1) that articles compare against: name → (kind, regulariser weight);
+# trained once per (latent size, seed) by vae_geometry and read by eae_knn_entropy
+BASELINES = {"ae": ("ae", 0.0), "vae": ("vae", 1.0)}
 
 
 class Code(NamedTuple):

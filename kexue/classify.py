@@ -21,7 +21,7 @@ from __future__ import annotations
 import logging
 import math
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 import pandas as pd
@@ -144,17 +144,35 @@ def train(
     evaluate: dict[str, tuple[Tensor, Tensor]] | None = None,
     scores: Callable[[object], Tensor] = lambda outputs: outputs,
     extra: Callable[[nn.Module, int], dict] | None = None,
+    optimizer: Callable[[Iterable[nn.Parameter]], object] | None = None,
     log: logging.Logger | None = None,
     evaluate_train: bool = True,
+    lr_schedule: Callable[[int, int], float] | None = None,
+    grad_clip: float | None = None,
 ) -> tuple[nn.Module, pd.DataFrame]:
     """Train `build()` with Adam (decoupled decay: AdamW when weight_decay > 0) on `loss` and return the
     model and its history (module docstring). The training set is also evaluated (as "train") so that the
     final train accuracy separates optimisation from generalisation; `evaluate_train=False` skips that full
-    pass every epoch (for models whose forward pass dominates a CPU budget: the batch loss is still recorded)."""
+    pass every epoch (for models whose forward pass dominates a CPU budget: the batch loss is still recorded).
+
+    optimizer: a hook that builds the optimizer from the model's parameters instead of AdamW(lr, weight_decay)
+    (which it replaces; lr and weight_decay are then unused). It must offer zero_grad(set_to_none=...) and
+    step(), called once per minibatch, so an optimizer that accumulates gradients over k minibatches and moves
+    the parameters every k-th call (momentum_accumulation) trains in this same loop.
+    lr_schedule(step, total): the lr multiplier of a torch optimizer before minibatch step `step` (0-based) of
+    `total` = epochs × batches per epoch (a LambdaLR); grad_clip: the global gradient norm is clipped to it
+    before every step. Both unset: the loop as before (the Lion-vs-AdamW runs set them)."""
     log = log or logging.getLogger(__name__)
     torch.manual_seed(seed)
     model = build()
-    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
+    if optimizer is None:
+        opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
+    else:
+        opt = optimizer(model.parameters())
+    schedule = None
+    if lr_schedule is not None:
+        total = epochs * math.ceil(len(train_set[0]) / batch_size)
+        schedule = torch.optim.lr_scheduler.LambdaLR(opt, lambda step: lr_schedule(step, total))
     order = torch.Generator().manual_seed(seed)
     sets = ({"train": train_set} if evaluate_train else {}) | (evaluate or {})
 
@@ -188,7 +206,11 @@ def train(
                 break
             opt.zero_grad(set_to_none=True)
             value.backward()
+            if grad_clip is not None:
+                nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
             opt.step()
+            if schedule is not None:
+                schedule.step()
             losses.append(value.item())
         history.append(row(epoch, sum(losses) / len(losses) if losses else math.nan) | {"diverged": diverged})
         log.info(

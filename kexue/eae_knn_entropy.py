@@ -137,9 +137,15 @@ def regulariser(kind: str, weight: float, k: int) -> ae.Regulariser | None:
     return ae.standard_regulariser(kind, weight)
 
 
+def eae_models(weights) -> dict[str, tuple[str, float]]:
+    """name → (kind, weight) of one EAE per λ ("eae_0", "eae_0.01", …): what this article trains itself."""
+    return {f"eae_{w:g}": ("bn", float(w)) for w in weights}
+
+
 def model_names(weights) -> dict[str, tuple[str, float]]:
-    """name → (kind, weight): ae, vae, and one EAE per λ ("eae_0", "eae_0.01", …)."""
-    return {"ae": ("ae", 0.0), "vae": ("vae", 1.0)} | {f"eae_{w:g}": ("bn", float(w)) for w in weights}
+    """name → (kind, weight): ae and vae (ae.BASELINES, trained by vae_geometry's rule and read here), and
+    one EAE per λ."""
+    return dict(ae.BASELINES) | eae_models(weights)
 
 
 def is_decreasing(values) -> bool:

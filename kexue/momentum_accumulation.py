@@ -11,19 +11,21 @@ Notation of the article: χ_{t/k} = 1 when k divides t, else 0; t counts micro-s
 - "Update less": plain Adam moments, but θ moves only when k divides t (lr × χ_{t/k}).
 
 Part A is numpy float64 (the exact identity); part B trains an MLP on MNIST with six Adam variants on
-the same minibatch stream (the article-specific loop: accumulated updates need their own step rule).
+the same minibatch stream, in kexue.classify's loop and MLP: each variant is the loop's optimizer, called once
+per minibatch, which accumulates and moves the parameters every k-th call as its equations say.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 from scipy import stats
-from torch import Tensor, nn
+
+from kexue import classify
 
 # --------------------------------------------------------------------------- part A: the SGDM identity
 
@@ -142,15 +144,6 @@ def beta_tilde_distance(beta: float, k: int, tail: float = 1e-13) -> dict:
 VARIANTS = ("plain", "accumulated", "in_momentum", "chi_only", "lr_over_k", "chi_beta_tilde")
 
 
-def mlp(hidden: Sequence[int]) -> nn.Module:
-    """ReLU MLP 784 → hidden… → 10."""
-    widths = [784, *hidden]
-    layers: list[nn.Module] = []
-    for n_in, n_out in zip(widths[:-1], widths[1:], strict=True):
-        layers += [nn.Linear(n_in, n_out), nn.ReLU()]
-    return nn.Sequential(*layers, nn.Linear(widths[-1], 10))
-
-
 class AdamVariant:
     """Adam with the article's k-step variants, written out so that each equation is visible.
 
@@ -177,6 +170,14 @@ class AdamVariant:
         self.acc = [torch.zeros_like(p) for p in self.params]
         self.t = 0  # micro-steps taken
         self.updates = 0  # parameter updates made
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Forget the last micro-step's gradients (the k-step sums live in m, v or acc, not in p.grad)."""
+        for p in self.params:
+            if set_to_none:
+                p.grad = None
+            elif p.grad is not None:
+                p.grad.zero_()
 
     @torch.no_grad()
     def step(self) -> None:
@@ -217,20 +218,11 @@ class AdamVariant:
         self.updates += 1
 
 
-def minibatches(n: int, batch_size: int, seed: int) -> Iterator[Tensor]:
-    """One pass over n examples in a seeded order (the same stream for every variant of a seed)."""
-    order = torch.randperm(n, generator=torch.Generator().manual_seed(seed))
-    for start in range(0, n - batch_size + 1, batch_size):
-        yield order[start : start + batch_size]
-
-
-def evaluate(model: nn.Module, x: Tensor, y: Tensor) -> dict:
-    with torch.no_grad():
-        logits = model(x)
-    return {
-        "test_loss": F.cross_entropy(logits, y).item(),
-        "test_accuracy": (logits.argmax(1) == y).float().mean().item(),
-    }
+def mnist_subset(path, train_images: int) -> dict:
+    """The first `train_images` MNIST training images and the 10k test images (kexue.classify's reader)."""
+    splits = classify.image_splits("mnist", path)
+    x, y = splits["train"]
+    return {"train": (x[:train_images], y[:train_images]), "test": splits["test"]}
 
 
 def train_variant(
@@ -244,31 +236,37 @@ def train_variant(
     eps: float,
     hidden: Sequence[int],
     seed: int,
-    evaluations: int = 5,
+    log=None,
 ) -> dict:
-    """One pass over the training images with one variant; the test loss at `evaluations` points."""
-    torch.manual_seed(seed)
-    model = mlp(hidden)
-    opt = AdamVariant(model.parameters(), variant, lr, betas, eps, k)
-    x, y = data["train"], data["train_labels"]
-    steps = len(x) // batch_size
-    eval_at = {round(steps * (i + 1) / evaluations) for i in range(evaluations)}
-    curve = []
-    for step, idx in enumerate(minibatches(len(x), batch_size, seed), start=1):
-        model.zero_grad(set_to_none=False)
-        F.cross_entropy(model(x[idx]), y[idx]).backward()
-        opt.step()
-        if step in eval_at:
-            curve.append(evaluate(model, data["test"], data["test_labels"])["test_loss"])
-    final = evaluate(model, data["test"], data["test_labels"])
+    """One pass over the training images with one variant, in kexue.classify's loop (same seed: same
+    initialisation and the same minibatch stream for every variant); the variant is the loop's optimizer."""
+    built: list[AdamVariant] = []
+
+    def adam_variant(params) -> AdamVariant:
+        built.append(AdamVariant(params, variant, lr, betas, eps, k))
+        return built[-1]
+
+    _, history = classify.train(
+        lambda: classify.mlp([784, *hidden, 10]),
+        F.cross_entropy,
+        data["train"],
+        epochs=1,
+        batch_size=batch_size,
+        lr=lr,
+        seed=seed,
+        evaluate={"test": data["test"]},
+        optimizer=adam_variant,
+        log=log,
+    )
+    final = history.iloc[-1]
     return {
         "variant": variant,
         "lr": lr,
         "seed": seed,
-        "micro_steps": opt.t,
-        "updates": opt.updates,
-        "loss_curve": curve,
-        **final,
+        "micro_steps": built[-1].t,
+        "updates": built[-1].updates,
+        "test_loss": float(final["test_loss"]),
+        "test_accuracy": float(final["test_accuracy"]),
     }
 
 
@@ -303,4 +301,7 @@ def regime_summary(runs: list[dict]) -> dict:
         "chi_minus_control_se": se,
         "chi_minus_control_in_se": (mean["chi_only"] - mean["lr_over_k"]) / se if se > 0 else math.inf,
         "chi_gain_per_seed": [p - c for p, c in zip(loss["plain"], loss["chi_only"], strict=True)],
+        # paired by seed (same initialisation, same minibatch stream): the trap's guard reads whether χ-only
+        # differs from the lr/k control by more than its seed spread
+        "chi_minus_control_per_seed": [c - q for c, q in zip(loss["chi_only"], loss["lr_over_k"], strict=True)],
     }

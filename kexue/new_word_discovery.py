@@ -17,35 +17,24 @@ import re
 from collections import Counter
 from pathlib import Path
 
-# full-width digits and Latin letters → half-width, so that the sentence splitter does not cut at every number
-HALFWIDTH = str.maketrans(
-    "０１２３４５６７８９ＡＢＣＤＥＦＧＨＩＪＫＬＭＮＯＰＱＲＳＴＵＶＷＸＹＺａｂｃｄｅｆｇｈｉｊｋｌｍｎｏｐｑｒｓｔｕｖｗｘｙｚ",
-    "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz",
+# the shared scoring and baselines, used here under their old names
+from kexue.segmentation import (  # noqa: F401
+    HALFWIDTH,
+    count_ngrams,
+    every_character,
+    gold_lines,
+    normalise,
+    pmi_join,
+    score,
+    spans,
 )
+
 NOT_TEXT = re.compile(r"[^\u4e00-\u9fa50-9a-zA-Z]+")
-
-
-def normalise(text: str) -> str:
-    return text.translate(HALFWIDTH)
-
-
-def gold_lines(lines: list[list[str]]) -> list[list[str]]:
-    """Gold words with full-width digits and letters normalised (the same characters the segmenter sees)."""
-    return [[normalise(w) for w in words] for words in lines]
 
 
 def sentences(raw_lines) -> list[str]:
     """Step 1: raw text (word boundaries removed) → sentences of CJK ideographs, digits and Latin letters."""
     return [s for line in raw_lines for s in NOT_TEXT.split(normalise(line)) if s]
-
-
-def count_ngrams(sents, order: int) -> Counter:
-    """Step 2: counts of every character n-gram, n = 1 … order, within sentences."""
-    counts = Counter()
-    for s in sents:
-        for n in range(1, order + 1):
-            counts.update(s[i : i + n] for i in range(len(s) - n + 1))
-    return counts
 
 
 def cohesion(gram: str, counts, total: int) -> float:
@@ -118,46 +107,6 @@ def jieba_tokenizer(lexicon_path, cache_dir):
 def jieba_cut(tokenizer, text: str) -> list[str]:
     """Segment with HMM off (HMM would discover words itself)."""
     return list(tokenizer.cut(text, HMM=False))
-
-
-def every_character(text: str) -> list[str]:
-    return list(text)
-
-
-def pmi_join(text: str, counts, total: int, threshold: float) -> list[str]:
-    """Baseline: join adjacent characters whose bigram PMI log[N·c(ab)/(c(a)c(b))] ≥ threshold."""
-    words = [text[0]] if text else []
-    for a, b in zip(text, text[1:], strict=False):
-        c_ab = counts.get(a + b, 0)
-        if c_ab and math.log(total * c_ab / (counts[a] * counts[b])) >= threshold:
-            words[-1] += b
-        else:
-            words.append(b)
-    return words
-
-
-def spans(words) -> set:
-    """The (start, end) character spans of a segmentation."""
-    out, i = set(), 0
-    for w in words:
-        out.add((i, i + len(w)))
-        i += len(w)
-    return out
-
-
-def score(gold: list[list[str]], predicted: list[list[str]]) -> dict:
-    """Word-level precision, recall and F1 by span matching (the SIGHAN scorer's counts), over lines whose
-    gold and predicted characters are the same."""
-    correct = n_gold = n_pred = 0
-    for g, p in zip(gold, predicted, strict=True):
-        if "".join(g) != "".join(p):
-            raise ValueError(f"segmentation changed the text: {''.join(g)[:30]!r} vs {''.join(p)[:30]!r}")
-        correct += len(spans(g) & spans(p))
-        n_gold += len(g)
-        n_pred += len(p)
-    precision, recall = correct / n_pred, correct / n_gold
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return {"precision": precision, "recall": recall, "f1": f1, "gold_words": n_gold, "predicted_words": n_pred}
 
 
 def split_lines(lines: list, test_fraction: float, discovery_lines: int | None = None, test_lines: int | None = None):

@@ -51,6 +51,12 @@ def runtime_table(benchmarks: dict) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["article", "jobs", "wall_s", "cpu_s", "peak_rss_mb"])
 
 
+def total_runtime(benchmarks: dict, steps=()) -> pd.DataFrame:
+    """runtime_table's one row for the whole run: every benchmark file once, though a shared step's job
+    (`steps`) or a job one article reads from another is listed on several articles' pages."""
+    return runtime_table({"all": sorted({f for files in benchmarks.values() for f in files} | set(steps))})
+
+
 def markdown_table(frame: pd.DataFrame) -> str:
     header = "| " + " | ".join(frame.columns) + " |\n|" + "---|" * len(frame.columns) + "\n"
     body = "".join(
@@ -251,10 +257,13 @@ def render_index(
     git: dict,
     environment: dict | None = None,
     failed: dict | None = None,
+    total: pd.DataFrame | None = None,
 ) -> str:
     """results/REPORT.md: every article of the seeds with its verdict counts, cost and page; the
     environment that ran (results/environment.json); the articles whose jobs failed (`failed`: slug →
-    reason), said first."""
+    reason), said first. `total`: runtime_table's row of every benchmark file counted once (a shared step's
+    job and a job one article reads from another are on several pages); the articles' rows summed if absent."""
+    total = runtime if total is None else total
     done = sum(any(s in built for s in e["slugs"]) for e in catalog)
     untestable = sum(not e["slugs"] for e in catalog)
     lines = [
@@ -280,8 +289,8 @@ def render_index(
             else []
         ),
         markdown_table(index_rows(catalog, verdicts, runtime, built, failed)),
-        f"Summed job wall time of the articles run: {runtime['wall_s'].sum():.0f} s "
-        f"({runtime['cpu_s'].sum():.0f} CPU s).",
+        f"Summed job wall time of the articles run, each job once (shared steps included): "
+        f"{total['wall_s'].sum():.0f} s ({total['cpu_s'].sum():.0f} CPU s).",
         "",
     ]
     return "\n".join(lines)

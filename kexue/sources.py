@@ -118,3 +118,18 @@ def read_reviews(folder) -> dict[str, list[str]]:
         ]
         for name in ("pos", "neg")
     }
+
+
+def read_bert4keras_sentiment(folder) -> dict[str, list[tuple[str, int]]]:
+    """sentiment.zip of the bert4keras repository (the `bert4keras_sentiment` resource: Su Jianlin's Chinese
+    sentiment set used in kexue.fm 7764) → {"train", "valid", "test"}: (text, label) in file order, label 1 =
+    positive, 0 = negative (train 16,883, valid 2,111, test 2,111 lines of "text<TAB>label")."""
+    import zipfile
+
+    out = {}
+    with zipfile.ZipFile(Path(folder) / "sentiment.zip") as archive:
+        for part in ("train", "valid", "test"):
+            lines = archive.read(f"sentiment/sentiment.{part}.data").decode("utf-8").splitlines()
+            rows = [line.rsplit("\t", 1) for line in lines if line.strip()]
+            out[part] = [(text.strip(), int(label)) for text, label in rows]
+    return out

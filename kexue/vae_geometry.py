@@ -21,11 +21,24 @@ import torch
 from kexue import autoencoder as ae
 
 
+def geo_models(geo_weights: Sequence[float]) -> dict[str, tuple[str, float]]:
+    """name → (kind, regulariser weight) of one geo-VAE per λ ("geo_0.1", "geo_1", "geo_10")."""
+    return {f"geo_{w:g}": ("geo", float(w)) for w in geo_weights}
+
+
+def run_models(part: str, geo_weights: Sequence[float] = ()) -> dict[str, tuple[str, float]]:
+    """The models one training job trains: part "ae_vae" the AE and the VAE (ae.BASELINES, which
+    eae_knn_entropy reads too), part "geo" the geo-VAEs."""
+    if part == "ae_vae":
+        return dict(ae.BASELINES)
+    if part == "geo":
+        return geo_models(geo_weights)
+    raise ValueError(f"unknown training part {part!r}; expected ae_vae or geo")
+
+
 def model_names(geo_weights: Sequence[float]) -> dict[str, tuple[str, float]]:
-    """name → (kind, regulariser weight): ae, vae and one geo-VAE per λ ("geo_0.1", "geo_1", "geo_10")."""
-    names = {"ae": ("ae", 0.0), "vae": ("vae", 1.0)}
-    names |= {f"geo_{w:g}": ("geo", float(w)) for w in geo_weights}
-    return names
+    """name → (kind, regulariser weight): ae, vae and one geo-VAE per λ."""
+    return dict(ae.BASELINES) | geo_models(geo_weights)
 
 
 def aggregate_codes(model: ae.Autoencoder, x: torch.Tensor, seed: int) -> tuple[np.ndarray, np.ndarray]:

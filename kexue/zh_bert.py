@@ -177,6 +177,26 @@ def load_proxy(folder: str | Path):
     return tokenizer, model.eval()
 
 
+def load_checkpoint(entry: dict, folder: str | Path | None = None):
+    """(tokenizer, BertForPreTraining in eval mode) for an article's model entry, the form pet and nsp_bert share:
+    {proxy: true} reads this step's checkpoint at `folder` (load_proxy); {random_bert: {...}} a stand-in an article
+    saved to `folder`; {hub: name} a hub checkpoint (the full tier). Raises when a weight of either head (MLM
+    cls.predictions, NSP cls.seq_relationship) is missing: it would be newly initialised and score at chance (the
+    briefs' trap; RoBERTa-style checkpoints have no NSP head)."""
+    from transformers import AutoTokenizer, BertForPreTraining
+
+    if "proxy" in entry:
+        return load_proxy(folder)
+    local = "hub" not in entry
+    source = str(folder) if local else entry["hub"]
+    tokenizer = AutoTokenizer.from_pretrained(source, local_files_only=local)
+    model, info = BertForPreTraining.from_pretrained(source, local_files_only=local, output_loading_info=True)
+    missing = [k for k in info["missing_keys"] if k.startswith("cls.")]
+    if missing:
+        raise ValueError(f"{source}: a pretraining head did not load ({missing[:3]}); it would score at chance")
+    return tokenizer, model.eval()
+
+
 # --------------------------------------------------------------------------- MLM + NSP examples
 
 
@@ -228,12 +248,18 @@ def nsp_pair(corpus: Corpus, index: int, rng: np.random.Generator, max_length: i
 
 
 def mask_tokens(
-    ids: torch.Tensor, special: torch.Tensor, rng: torch.Generator, vocab_size: int, first_normal: int, rate: float
+    ids: torch.Tensor,
+    special: torch.Tensor,
+    rng: torch.Generator,
+    vocab_size: int,
+    first_normal: int,
+    rate: float,
+    mask_id: int | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """BERT's masking: choose each non-special token with probability `rate`; of the chosen, 80% become
     [MASK], 10% a random non-special token, 10% stay. Returns (inputs, labels) with labels −100 where
-    nothing was chosen. [MASK] is SPECIAL's last entry."""
-    mask_id = SPECIAL.index("[MASK]")
+    nothing was chosen. [MASK] is SPECIAL's last entry, or `mask_id` for another vocabulary (a hub BERT's)."""
+    mask_id = SPECIAL.index("[MASK]") if mask_id is None else mask_id
     chosen = (torch.rand(ids.shape, generator=rng) < rate) & ~special
     labels = torch.where(chosen, ids, torch.full_like(ids, -100))
     roll = torch.rand(ids.shape, generator=rng)

@@ -96,3 +96,11 @@ def test_eae_regulariser_only_for_positive_weight():
 
 def test_is_decreasing():
     assert eae.is_decreasing([3, 2, 1]) and not eae.is_decreasing([3, 3, 1]) and not eae.is_decreasing([1, 2])
+
+
+def test_the_article_trains_only_its_eaes_and_reads_the_shared_ae_and_vae():
+    """The AE and the VAE are ae.BASELINES (vae_geometry's job trains them); this article's own job the EAEs."""
+    weights = [0.0, 0.01, 0.1]
+    own = eae.eae_models(weights)
+    assert set(own) == {"eae_0", "eae_0.01", "eae_0.1"} and all(kind == "bn" for kind, _ in own.values())
+    assert eae.model_names(weights) == ae.BASELINES | own

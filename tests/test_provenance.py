@@ -5,7 +5,7 @@ import pytest
 
 from kexue import provenance
 from kexue.jobs import provenance_path, write_atomic, write_json, write_runs_usage
-from kexue.report import runtime_table
+from kexue.report import runtime_table, total_runtime
 
 
 def test_params_digest_ignores_key_order_and_sees_values():
@@ -82,3 +82,16 @@ def test_runtime_table_sums_wall_and_cpu_and_takes_peak_memory(tmp_path):
     table = runtime_table({"art": files, "other": [gathered]})
     assert table.loc[0, "wall_s"] == 4.0 and table.loc[0, "cpu_s"] == 3.0 and table.loc[0, "peak_rss_mb"] == 300
     assert table.loc[0, "jobs"] == 2 and table.loc[1, "jobs"] == 2 and table.loc[1, "wall_s"] == 1.5
+
+
+def test_the_index_total_counts_a_shared_job_once(tmp_path):
+    # a shared step's job (the zh_bert pretraining) is on three pages, a producer article's job on two
+    header = "s\th:m:s\tmax_rss\tmax_vms\tmax_uss\tmax_pss\tio_in\tio_out\tmean_load\tcpu_time\n"
+    files = {}
+    for name, wall in [("shared", 10.0), ("a", 1.0), ("b", 2.0), ("step", 100.0)]:
+        files[name] = tmp_path / f"{name}.tsv"
+        files[name].write_text(header + f"{wall}\t0:00:01\t1\t0\t0\t0\t0\t0\t0\t{wall}\n")
+    benchmarks = {"a": [files["a"], files["shared"]], "b": [files["b"], files["shared"], files["step"]]}
+    total = total_runtime(benchmarks, steps=[files["step"]])
+    assert total["wall_s"].item() == 113.0 and total["jobs"].item() == 4
+    assert runtime_table(benchmarks)["wall_s"].sum() == 123.0  # the pages summed

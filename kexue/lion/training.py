@@ -1,39 +1,44 @@
 """Training runs for the Lion-vs-AdamW experiments (kexue.fm/archives/9473).
 
-Two tasks on real data, one loop (kexue.lm.train, shared with the length-extrapolation article): a
-character-level Transformer LM on the Penn Treebank (kexue.lm.CharLM: validation bits per character, the
-brief's E2b) and an MLP on MNIST (validation cross-entropy in nats, below). A run is
-fixed by (task, optimizer, lr, weight decay, batch size, steps, seed): the seed fixes the
-initialisation and the batch order, so an AdamW run and a Lion run with the same seed see the same
-data in the same order. Both optimizers get the same schedule (linear warm-up, then cosine decay to a
-fraction of the peak), so Lion's initial, peak and final lr move together (trap T5).
+Two tasks on real data, each on the project's shared loop: a character-level Transformer LM on the Penn
+Treebank (kexue.lm.CharLM and kexue.lm.train, shared with the length-extrapolation article: validation bits
+per character, the brief's E2b) and an MLP on MNIST (kexue.classify.train, the image-classification loop of
+exact_accuracy, nm_classification, tvd_loss …: validation cross-entropy in nats). A run is fixed by (task,
+optimizer, lr, weight decay, batch size, budget, seed): the seed fixes the initialisation and the batch
+order, so an AdamW run and a Lion run with the same seed see the same data in the same order. Both
+optimizers get the same schedule (linear warm-up, then cosine decay to a fraction of the peak), so Lion's
+initial, peak and final lr move together (trap T5), and the same gradient clipping.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Sequence
-from pathlib import Path
+import time
+from collections.abc import Sequence
 
+import pandas as pd
 import torch
 import torch.nn.functional as F
-from torch import Tensor, nn
+from torch import nn
 
-from kexue import sources
+from kexue import classify
 from kexue.lion.optimizer import Lion
 from kexue.lm import (  # the shared loop (kexue.lm)
     OPTIMIZERS,
     CharLM,
     make_optimizer,
+    parameter_groups,
     register_optimizer,
     train,
     warmup_cosine,
 )
 
-# the shared loop builds Lion by name: ours, with torch's eps unused (Lion has none)
+# the shared loops build Lion by name: ours, with torch's eps unused (Lion has none)
 register_optimizer("lion", lambda groups, lr, betas, eps: Lion(groups, lr=lr, betas=tuple(betas)))
+# the same Lion as one compiled pass per element on CPU (kexue.lion.fused), equal up to rounding
+register_optimizer("lion_fused", lambda groups, lr, betas, eps: Lion(groups, lr=lr, betas=tuple(betas), fused=True))
 
-__all__ = ["OPTIMIZERS", "CharLM", "make_optimizer", "train", "warmup_cosine"]
+__all__ = ["OPTIMIZERS", "CharLM", "make_optimizer", "train", "train_mnist", "warmup_cosine"]
 
 
 def steps_for_budget(budget_examples: int, batch_size: int) -> int:
@@ -41,78 +46,86 @@ def steps_for_budget(budget_examples: int, batch_size: int) -> int:
     return math.ceil(budget_examples / batch_size)
 
 
-# --------------------------------------------------------------------------- data
+# --------------------------------------------------------------------------- MNIST on kexue.classify
 
 
-def prepare_mnist(path: str | Path) -> dict:
-    """mnist.pkl.gz → float32 images (n, 784) in [0, 1] and int64 labels, for train and valid."""
-    splits = sources.read_mnist(path)
-    return {split: torch.from_numpy(splits[split][0]) for split in ("train", "valid")} | {
-        f"{split}_labels": torch.from_numpy(splits[split][1]) for split in ("train", "valid")
-    }
+def mnist_epochs(budget_examples: int, train_examples: int) -> int:
+    """The MNIST budget in whole epochs of the (sub)sampled training set (kexue.classify trains by epochs)."""
+    if budget_examples % train_examples:
+        raise ValueError(
+            f"the MNIST budget of {budget_examples} examples is not a whole number of epochs of "
+            f"{train_examples} training images"
+        )
+    return budget_examples // train_examples
 
 
-def epoch_batches(n: int, batch_size: int, generator: torch.Generator) -> Iterator[Tensor]:
-    """Endless index batches: a fresh permutation per epoch, the incomplete last batch dropped."""
-    if batch_size > n:
-        raise ValueError(f"batch size {batch_size} exceeds the {n} training examples")
-    while True:
-        order = torch.randperm(n, generator=generator)
-        for start in range(0, n - batch_size + 1, batch_size):
-            yield order[start : start + batch_size]
+def train_mnist(
+    data: dict,
+    hidden: Sequence[int],
+    optimizer: str,
+    lr: float,
+    weight_decay: float,
+    batch_size: int,
+    epochs: int,
+    seed: int,
+    *,
+    betas: Sequence[float],
+    eps: float | None = None,
+    warmup_fraction: float = 0.0,
+    final_lr_fraction: float = 0.0,
+    grad_clip: float | None = None,
+    log=None,
+) -> tuple[pd.DataFrame, dict]:
+    """One MNIST MLP run (784 → hidden … → 10, ReLU) on kexue.classify.train: `data` holds "train" and "valid"
+    as (images, labels). Weights decay, biases do not (the LM's rule); the same warm-up + cosine schedule per
+    step as the LM. Returns the history in the LM's columns (one row per epoch, epoch 0 included: step,
+    examples, train_loss, val_loss, val_accuracy) and the LM's summary keys."""
+    x, y = data["train"]
 
+    def build_optimizer(parameters) -> torch.optim.Optimizer:
+        # kexue.lm's decay rule (weights decay, biases do not) on the parameters classify's hook hands over
+        groups = parameter_groups(nn.ParameterList(parameters), weight_decay)
+        return make_optimizer(optimizer, groups, lr, betas, eps)
 
-# --------------------------------------------------------------------------- tasks
+    def schedule(step: int, total: int) -> float:
+        return warmup_cosine(step, total, round(warmup_fraction * total), final_lr_fraction)
 
-
-class MnistMLP:
-    """Digit classification with a ReLU MLP 784 → hidden… → 10; metric: validation cross-entropy (nats)."""
-
-    unit = "nats"
-
-    def __init__(self, data: dict, hidden: Sequence[int]):
-        self.data, self.hidden = data, list(hidden)
-
-    def model(self) -> nn.Module:
-        widths = [784, *self.hidden]
-        layers: list[nn.Module] = []
-        for n_in, n_out in zip(widths[:-1], widths[1:], strict=True):
-            layers += [nn.Linear(n_in, n_out), nn.ReLU()]
-        return nn.Sequential(*layers, nn.Linear(widths[-1], 10))
-
-    def parameter_groups(self, model: nn.Module, weight_decay: float) -> list[dict]:
-        """Weights decay, biases do not (the same rule as the LM's)."""
-        params = list(model.parameters())
-        return [
-            {"params": [p for p in params if p.dim() >= 2], "weight_decay": weight_decay},
-            {"params": [p for p in params if p.dim() < 2], "weight_decay": 0.0},
-        ]
-
-    def batches(self, batch_size: int, generator: torch.Generator) -> Iterator:
-        x, y = self.data["train"], self.data["train_labels"]
-        return ((x[i], y[i]) for i in epoch_batches(len(x), batch_size, generator))
-
-    def loss(self, model: nn.Module, batch) -> Tensor:
-        x, y = batch
-        return F.cross_entropy(model(x), y)
-
-    def evaluate(self, model: nn.Module) -> dict:
-        was_training = model.training
-        model.eval()
-        with torch.no_grad():
-            logits = model(self.data["valid"])
-        model.train(was_training)
-        labels = self.data["valid_labels"]
-        return {
-            "val_loss": F.cross_entropy(logits, labels).item(),
-            "val_accuracy": (logits.argmax(1) == labels).float().mean().item(),
+    started = time.perf_counter()
+    model, history = classify.train(
+        lambda: classify.mlp([784, *hidden, 10]),
+        F.cross_entropy,
+        (x, y),
+        epochs=epochs,
+        batch_size=batch_size,
+        lr=lr,
+        seed=seed,
+        weight_decay=weight_decay,
+        evaluate={"valid": data["valid"]},
+        evaluate_train=False,
+        optimizer=build_optimizer,
+        lr_schedule=schedule,
+        grad_clip=grad_clip,
+        log=log,
+    )
+    per_epoch = math.ceil(len(x) / batch_size)
+    frame = pd.DataFrame(
+        {
+            "step": history["epoch"] * per_epoch,
+            "examples": history["epoch"] * len(x),
+            "train_loss": history["train_batch_loss"],
+            "val_loss": history["valid_loss"],
+            "val_accuracy": history["valid_accuracy"],
         }
-
-
-TASKS = {"ptb_char": CharLM, "mnist": MnistMLP}
-
-
-def make_task(name: str, data: dict, model: dict):
-    if name not in TASKS:
-        raise ValueError(f"unknown task {name!r}; expected one of {sorted(TASKS)}")
-    return TASKS[name](data, **model)
+    )
+    final, initial = frame["val_loss"].iloc[-1], frame["val_loss"].iloc[0]
+    summary = {
+        "final_val_loss": float(final),
+        "initial_val_loss": float(initial),
+        # as kexue.lm counts it: stopped on a non-finite loss, or ended above the initial loss
+        "diverged": bool(history["diverged"].any()) or not (final <= initial),
+        "steps": epochs * per_epoch,
+        "train_seconds": time.perf_counter() - started,
+        "parameters": classify.parameter_count(model),
+        "val_accuracy": float(frame["val_accuracy"].iloc[-1]),
+    }
+    return frame, summary

@@ -17,14 +17,20 @@ test_x = torch.from_numpy(mnist["test"][0][: p.data["test"]])
 classifier = ae.scoring_cnn(p.classifier["channels"], p.classifier["features"])
 classifier.load_state_dict(torch.load(inp.classifier))
 real_features, _ = ae.classifier_view(classifier, test_x)
-histories = pd.concat([pd.read_csv(h) for h in inp.histories], ignore_index=True)
+# the AE and VAE curves are vae_geometry's (its AE-and-VAE jobs at this latent size), the EAEs' this article's
+histories = pd.concat([pd.read_csv(h) for h in [*inp.baseline_histories, *inp.histories]], ignore_index=True)
 kinds = eae.model_names(p.weights)
 gaussian_h = eae.gaussian_entropy(p.latent)
 
-rows, pictures = [], {}
-for path in inp.models:
+# per seed: the AE and the VAE (vae_geometry's job), then the EAEs (this article's job)
+trained = {}
+for path in [*inp.baselines, *inp.models]:
     seed = read_json(path.replace("models.pt", "metrics.json"))["seed"]
-    for name, state in torch.load(path).items():
+    trained.setdefault(seed, {}).update(torch.load(path))
+
+rows, pictures = [], {}
+for seed, states in trained.items():
+    for name, state in states.items():
         model = ae.Autoencoder(kinds[name][0], p.latent, p.model["hidden"])
         model.load_state_dict(state)
         code = ae.encode(model, test_x)  # eval mode: BN with its running statistics
@@ -67,7 +73,7 @@ best_weight = min(positive, key=lambda w: mean.loc[f"eae_{w:g}", "frechet"])
 best, zero = f"eae_{best_weight:g}", "eae_0"
 classifier_metrics = read_json(inp.classifier_metrics)
 job.table(out.runs_table, runs)
-write_runs_usage(out.usage, inp.runs)
+write_runs_usage(out.usage, [*inp.baseline_runs, *inp.runs])
 write_atomic(out.figure_data, lambda tmp: torch.save(pictures, tmp))
 job.metrics(
     out.metrics,

@@ -1,5 +1,6 @@
-"""One seed: the plain AE, the VAE of the same size and the EAE at every λ (BN without γ, β on the code,
-−λ·Ĥ(z) by the k-NN estimator within the batch), trained by the shared loop from the same initial weights."""
+"""One seed: the EAE at every λ (BN without γ, β on the code, −λ·Ĥ(z) by the k-NN estimator within the batch),
+trained by the shared loop from the same initial weights and with the same settings as the plain AE and the VAE
+it is compared with (vae_geometry's rule vae_geometry_train_ae_vae trains those, once for both articles)."""
 
 import pandas as pd
 import torch
@@ -16,7 +17,7 @@ mnist = read_mnist(resource_folder(snakemake.input) / "mnist.pkl.gz")
 train_x = torch.from_numpy(mnist["train"][0][: p.data["train"]])
 valid_x = torch.from_numpy(mnist["valid"][0][: p.data["valid"]])
 states, histories = {}, []
-for name, (kind, weight) in eae.model_names(p.weights).items():
+for name, (kind, weight) in eae.eae_models(p.weights).items():
     torch.manual_seed(seed)  # the same initial encoder and decoder for every model of this seed
     model = ae.Autoencoder(kind, p.latent, p.model["hidden"])
     job.log.info("seed %d: %s (%s, weight %g)", seed, name, kind, weight)

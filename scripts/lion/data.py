@@ -2,14 +2,23 @@
 
 import torch
 
-from kexue import lm
+from kexue import classify, lm
 from kexue.jobs import Job, resource_folder, write_atomic
-from kexue.lion import training
 
 job = Job(snakemake)
 folder = resource_folder(snakemake.input)
-task = snakemake.wildcards.task
-data = lm.char_ptb(folder) if task == "ptb_char" else training.prepare_mnist(folder / "mnist.pkl.gz")
+if snakemake.wildcards.task == "ptb_char":
+    data = lm.char_ptb(folder)
+else:  # kexue.classify's reader: 50k training and 10k validation images (the test split is not used)
+    splits = classify.image_splits("mnist", folder / "mnist.pkl.gz")
+    data = {split: splits[split] for split in ("train", "valid")}
 for name, value in data.items():
-    job.log.info("%s: %s", name, f"{len(value)} symbols" if name == "vocab" else tuple(value.shape))
+    shape = (
+        f"{len(value)} symbols"
+        if name == "vocab"
+        else [tuple(v.shape) for v in value]
+        if isinstance(value, tuple)
+        else tuple(value.shape)
+    )
+    job.log.info("%s: %s", name, shape)
 write_atomic(snakemake.output[0], lambda tmp: torch.save(data, tmp))

@@ -74,6 +74,10 @@ for row, (task, m) in zip(axes, tasks.items(), strict=True):
     finite = grid.loc[~grid["diverged"], "final_val_loss"]
     vmin, vmax = finite.min(), finite.quantile(0.9) if len(finite) else (0, 1)
     for ax, optimizer in zip(row, ("adamw", "lion"), strict=True):
+        if not (grid["optimizer"] == optimizer).any():  # Lion's own grid runs on the full tier only
+            ax.text(0.5, 0.5, f"no {optimizer} grid on this tier", ha="center", va="center", transform=ax.transAxes)
+            ax.set(title=f"{task}: {optimizer}", xticks=[], yticks=[])
+            continue
         cells = grid[grid["optimizer"] == optimizer].pivot(index="weight_decay", columns="lr", values="final_val_loss")
         image = ax.imshow(cells.to_numpy(), cmap="viridis_r", vmin=vmin, vmax=vmax, aspect="auto", origin="lower")
         for (i, j), value in np.ndenumerate(cells.to_numpy()):
@@ -120,42 +124,90 @@ for ax, (task, m) in zip(axes, tasks.items(), strict=True):
     ax.legend(fontsize=7)
 job.figure(out.transfer, fig, inp.tasks)
 
-# --- C2.5: gap against batch size -----------------------------------------------------------------
+# --- C2.5: gap against batch size, mean and seeds -----------------------------------------------
 table = pd.DataFrame(sweep["rows"])
-job.table(out.batch_sweep_table, table, [inp.batch_sweep])
+per_seed = pd.DataFrame(table.pop("delta_per_seed").tolist(), columns=[f"delta_seed{s}" for s in sweep["seeds"]])
+job.table(out.batch_sweep_table, pd.concat([table, per_seed], axis=1), [inp.batch_sweep])
 fig, axes = panels(2)
 for optimizer in ("adamw", "lion"):
-    axes[0].plot(table["batch_size"], table[f"{optimizer}_loss"], "o-", color=COLORS[optimizer], label=optimizer)
+    axes[0].errorbar(
+        table["batch_size"],
+        table[f"{optimizer}_loss"],
+        yerr=table[f"{optimizer}_loss_std"],
+        fmt="o-",
+        capsize=3,
+        color=COLORS[optimizer],
+        label=f"{optimizer} (mean ± sd over {len(sweep['seeds'])} seeds)",
+    )
 axes[0].set(
     xlabel="batch size",
-    ylabel=f"best final validation loss ({sweep['unit']})",
+    ylabel=f"final validation loss at the best lr ({sweep['unit']})",
     title=f"{sweep['task']}, fixed budget of examples",
 )
-axes[1].plot(table["batch_size"], table["delta"], "o-", color="k")
+for column in per_seed:
+    axes[1].plot(table["batch_size"], per_seed[column], ".", color="grey", alpha=0.6)
+axes[1].plot(table["batch_size"], table["delta"], "o-", color="k", label="mean Δ; dots: seeds")
 axes[1].axhline(0, color="grey", lw=0.8)
+axes[1].axvline(sweep["small_batch_below"], color="C2", ls=":", label=f"B = {sweep['small_batch_below']} (C2.5b)")
 axes[1].set(
     xlabel="batch size",
-    ylabel="Δ = AdamW − Lion (> 0: Lion better)",
-    title=f"Spearman ρ(B, Δ) = {sweep['spearman_batch_delta']:.2f}",
+    ylabel=f"Δ = AdamW − Lion ({sweep['unit']}; > 0: Lion better)",
+    title=f"Spearman ρ(B, mean Δ) = {sweep['spearman_batch_delta']:.2f}",
 )
 for ax in axes:
     log_axis(ax, table["batch_size"])
-axes[0].legend()
+    ax.legend(fontsize=7)
 job.figure(out.batch_gap, fig, [inp.batch_sweep])
 
-# --- C2.6: step time and state memory ---------------------------------------------------------------
-rows = [{"optimizer": k.split()[0], "mode": k.split()[1], **v} for k, v in steps["rows"].items()]
+# --- C2.6, C2.6b, C2.6c: step time against the bandwidth floor, state memory, whole steps ---------------------
+rows = [dict(zip(["optimizer", "mode", "allocator"], k.split(), strict=True)) | v for k, v in steps["rows"].items()]
 table = pd.DataFrame(rows)
 job.table(out.step_time_table, table, [inp.step_time])
 ok = table[table["step_ms"].notna()] if "step_ms" in table else table.iloc[0:0]
-fig, axes = panels(2)
-labels = [f"{o}\n{mode}" for o, mode in zip(ok["optimizer"], ok["mode"], strict=True)]
-colors = [COLORS[o.lower()] for o in ok["optimizer"]]
-axes[0].bar(labels, ok["step_ms"], color=colors)
+settings = list(dict.fromkeys(zip(ok["mode"], ok["allocator"], strict=True)))
+fig, axes = panels(4, width=4.4)
+x = np.arange(len(settings))
+for offset, name in ((-0.2, "Lion"), (0.2, "AdamW")):
+    mine = ok[ok["optimizer"] == name].set_index(["mode", "allocator"]).reindex(settings)
+    color = COLORS[name.lower()]
+    axes[0].bar(x + offset, mine["step_ms"], 0.4, color=color, label=f"{name} step()")
+    axes[0].scatter(x + offset, mine["floor_ms"], marker="_", s=300, color="k", zorder=3)
+    axes[1].bar(x + offset, mine["floor_ratio"], 0.4, color=color, label=name)
+axes[0].scatter(
+    [],
+    [],
+    marker="_",
+    s=300,
+    color="k",
+    label=f"floor ({steps['passes']['Lion']} or {steps['passes']['AdamW']} passes)",
+)
+axes[1].axhline(1.0, color="k", lw=0.8)
+axes[1].axhline(1.3, color="k", ls="--", lw=0.8, label="1.3× floor (C2.6b's bound)")
+for ax in axes[:2]:
+    ax.set_xticks(x, [f"{mode}\n{allocator}" for mode, allocator in settings])
 axes[0].set(
     ylabel="median optimizer.step() time (ms)",
     title=f"{steps['parameters'] / 1e6:.1f} M parameters, {steps['threads']} threads",
 )
-axes[1].bar(labels, ok["state_mib"], color=colors)
-axes[1].set(ylabel="optimizer state (MiB)", title=f"state bytes Lion / AdamW = {steps['state_bytes_ratio']:.2f}")
+axes[1].set(
+    ylabel="step time / bandwidth floor",
+    title=f"against the floor (copy: {steps['copy_gbs_median']:.0f} GB/s)",
+)
+lion_state = ok[ok["optimizer"] == "Lion"]["state_mib"].iloc[0]
+adamw_state = ok[ok["optimizer"] == "AdamW"]["state_mib"].iloc[0]
+axes[2].bar(["Lion", "AdamW"], [lion_state, adamw_state], color=[COLORS["lion"], COLORS["adamw"]])
+axes[2].set(ylabel="optimizer state (MiB)", title=f"state bytes Lion / AdamW = {steps['state_bytes_ratio']:.2f}")
+if "whole_step_ratio_fused" in steps:  # C2.6c: one point per alternating pair of whole steps
+    gaps = 100 * np.asarray(steps["whole_step_gaps_fused"])
+    axes[3].plot(range(1, len(gaps) + 1), gaps, "o", color=COLORS["lion"], label="(t_Lion − t_AdamW) / t_AdamW")
+    axes[3].axhline(gaps.mean(), color=COLORS["lion"], ls="--", lw=0.8, label=f"mean {gaps.mean():+.1f} %")
+    axes[3].legend(fontsize=8)
+axes[3].axhline(0.0, color="k", lw=0.8)
+axes[3].set(
+    xlabel="whole-step pair (forward + backward + step)",
+    ylabel="Lion vs AdamW, fused (%)",
+    title="whole training step (informational)",
+)
+axes[0].legend(fontsize=8)
+axes[1].legend(fontsize=8)
 job.figure(out.step_time, fig, [inp.step_time])

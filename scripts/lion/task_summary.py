@@ -4,11 +4,16 @@ Decided on paired seeds (the same seed gives both optimizers the same initialisa
 per seed, the relative gap (Lion − AdamW)/AdamW of the final validation loss. The claims registry
 tests its t-interval over seeds. A diverged run (NaN, or a final loss above the initial one) counts
 with its initial loss when it is NaN, so it is always worse than a run that learned.
+
+The raw values the claims' guards read: AdamW's lr and λ grids with its best values (grid_edge: is AdamW
+tuned?) and the validation curves, mean over seeds, of tuned AdamW and of Lion at the best ratio
+(still_improving: did training converge?).
 """
 
 import math
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from kexue.jobs import Job, read_json, write_runs_usage
@@ -30,8 +35,18 @@ def history(metrics_path) -> list:
     return pd.read_csv(Path(metrics_path).with_name("history.csv")).to_dict("records")
 
 
-def robustness(grid: pd.DataFrame) -> dict:
-    """How much the final loss moves across the grid (the paper: Lion is less sensitive)."""
+def mean_curve(metrics_paths) -> list:
+    """Validation loss per evaluation, the mean over the runs' seeds (a diverged run's NaNs propagate)."""
+    curves = [pd.read_csv(Path(p).with_name("history.csv"))["val_loss"].to_numpy() for p in metrics_paths]
+    if len({len(c) for c in curves}) > 1:  # a run stopped early: its curve is shorter, the mean undefined
+        return [math.nan] * max(len(c) for c in curves)
+    return np.mean(curves, axis=0).tolist()
+
+
+def robustness(grid: pd.DataFrame) -> dict | None:
+    """How much the final loss moves across the grid (the paper: Lion is less sensitive); None without a grid."""
+    if grid.empty:
+        return None
     ok = grid[~grid["diverged"]]["final_val_loss"]
     return {
         "cells": len(grid),
@@ -97,7 +112,14 @@ job.metrics(
         "task": task,
         "unit": unit,
         "tuned_adamw": tuned | {"values": a.tolist(), "mean": a.mean(), "std": adamw["value"].std(ddof=1)},
-        "adamw_lr_at_grid_edge": "lr" in tuned["at_grid_edge"],
+        "adamw_lr_search": {"best": tuned["lr"], "grid": tuned["lr_grid"]},
+        "adamw_weight_decay_search": {"best": tuned["weight_decay"], "grid": tuned["weight_decay_grid"]},
+        "lion_grid_best": read_json(inputs.tuned)["lion"],
+        "val_curves": {
+            "adamw": mean_curve(inputs.adamw),
+            "lion_best": mean_curve(inputs[f"lion_{best}"]),
+            "lion_r1": mean_curve(inputs["lion_r1"]),
+        },
         "transfer": transfer,
         "best_ratio": transfer[best]["ratio"],
         "best_relative_gaps": transfer[best]["relative_gaps"],

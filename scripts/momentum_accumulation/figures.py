@@ -45,7 +45,7 @@ right.legend(fontsize=7)
 job.figure(out.exact, fig, [inp.identity, inp.beta_tilde])
 
 # --- adam_similar and fewer_updates ---
-runs = pd.DataFrame(training["runs"]).drop(columns=["loss_curve"])
+runs = pd.DataFrame(training["runs"])
 job.table(out.training_table, runs, [inp.training])
 names = {
     "plain": "plain",

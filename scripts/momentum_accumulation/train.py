@@ -1,26 +1,26 @@
 """Part B: one learning rate (regime), every Adam variant and seed, one pass over the MNIST images each."""
 
-import torch
-
 from kexue import momentum_accumulation as ma
-from kexue import sources
 from kexue.jobs import Job, resource_folder, write_json
 
 job = Job(snakemake)
 p = snakemake.params
 lr = float(snakemake.wildcards.lr)
-splits = sources.read_mnist(resource_folder(snakemake.input) / "mnist.pkl.gz")
-data = {
-    "train": torch.from_numpy(splits["train"][0][: p.train_images]),
-    "train_labels": torch.from_numpy(splits["train"][1][: p.train_images]),
-    "test": torch.from_numpy(splits["test"][0]),
-    "test_labels": torch.from_numpy(splits["test"][1]),
-}
+data = ma.mnist_subset(resource_folder(snakemake.input) / "mnist.pkl.gz", p.train_images)
 runs = []
 for seed in p.seeds:
     for variant in ma.VARIANTS:
         run = ma.train_variant(
-            data, variant, lr=lr, k=p.k, batch_size=p.batch_size, betas=p.betas, eps=p.eps, hidden=p.hidden, seed=seed
+            data,
+            variant,
+            lr=lr,
+            k=p.k,
+            batch_size=p.batch_size,
+            betas=p.betas,
+            eps=p.eps,
+            hidden=p.hidden,
+            seed=seed,
+            log=job.log,
         )
         job.log.info(
             "lr %g seed %d %-15s test loss %.4f  accuracy %.4f  (%d updates)",

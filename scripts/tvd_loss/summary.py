@@ -2,11 +2,16 @@
 
 import numpy as np
 
-from kexue.jobs import Job, read_json, write_runs_usage
+from kexue.jobs import Job, read_json
 
 job = Job(snakemake)
 compare = f"{snakemake.params.compare:g}"
-runs = [read_json(path) for path in snakemake.input]
+# one entry per (rate, seed), each with its γ runs (a training job holds every seed of one rate)
+runs = [
+    {"rate": rate_job["rate"], "seed": int(seed), "runs": by_gamma}
+    for rate_job in map(read_json, snakemake.input)
+    for seed, by_gamma in rate_job["seeds"].items()
+]
 rates = sorted({r["rate"] for r in runs})
 KEYS = ("test_accuracy", "valid_accuracy", "ece", "mean_max_probability", "confidence_gap", "memorised_flipped")
 
@@ -27,9 +32,7 @@ cells = [
         "test_accuracy_std": float(np.std(per_seed(rate, g, "test_accuracy"), ddof=1))
         if len(per_seed(rate, g, "test_accuracy")) > 1
         else float("nan"),
-        "final_train_accuracy": float(
-            np.mean([r["final"]["train_accuracy"] for r in (x["runs"][g] for x in runs if x["rate"] == rate)])
-        ),
+        "final_train_accuracy": float(np.mean([x["runs"][g]["train_accuracy"] for x in runs if x["rate"] == rate])),
     }
     for rate in rates
     for g in gammas
@@ -63,7 +66,6 @@ for rate in rates:
 weakest_ece = min(by_rate, key=lambda r: by_rate[r]["ece_drop"])
 largest = f"{max(rates):g}"
 wins = sum(1 for r in by_rate.values() if r["selected_gamma"] > 0 and r["selected_test_gain"] >= 0)
-write_runs_usage(snakemake.output.runs, snakemake.input)
 job.metrics(
     snakemake.output.metrics,
     {

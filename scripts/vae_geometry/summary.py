@@ -21,11 +21,15 @@ real_features, _ = ae.classifier_view(classifier, test_x)
 histories = pd.concat([pd.read_csv(h) for h in inp.histories], ignore_index=True)
 kinds = vg.model_names(p.geo_weights)
 
-rows, figure_data = [], {"labels": test_y[: p.scatter].numpy()}
+# one run = (latent size, seed): the AE-and-VAE job's models, then the geo-VAE job's
+trained = {}
 for path in inp.models:
     meta = read_json(path.replace("models.pt", "metrics.json"))
-    latent, seed = meta["latent"], meta["seed"]
-    for name, state in torch.load(path).items():
+    trained.setdefault((meta["latent"], meta["seed"]), {}).update(torch.load(path))
+
+rows, figure_data = [], {"labels": test_y[: p.scatter].numpy()}
+for (latent, seed), states in trained.items():
+    for name, state in states.items():
         model = ae.Autoencoder(kinds[name][0], latent, p.model["hidden"])
         model.load_state_dict(state)
         numbers = vg.evaluate_model(

@@ -1,5 +1,7 @@
-"""One run (latent size d, seed): the AE, the VAE and a geo-VAE per λ, trained by the shared loop on the
-same images from the same initial weights; their state dicts and per-epoch validation curves."""
+"""One run (latent size d, seed, part): part "ae_vae" the AE and the VAE (eae_knn_entropy reads these too),
+part "geo" a geo-VAE per λ; every model trained by the shared loop on the same images from the same initial
+weights (torch.manual_seed(seed) before each), so splitting the run in two jobs changes no number. Writes
+their state dicts and per-epoch validation curves."""
 
 import pandas as pd
 import torch
@@ -16,7 +18,8 @@ mnist = read_mnist(resource_folder(snakemake.input) / "mnist.pkl.gz")
 train_x = torch.from_numpy(mnist["train"][0][: p.data["train"]])
 valid_x = torch.from_numpy(mnist["valid"][0][: p.data["valid"]])
 states, histories = {}, []
-for name, (kind, weight) in vg.model_names(p.geo_weights).items():
+# the AE-and-VAE job has no geo_weights param: changing the λ grid must not retrain the models both articles read
+for name, (kind, weight) in vg.run_models(p.part, getattr(p, "geo_weights", ())).items():
     torch.manual_seed(seed)  # the same initial encoder and decoder for every model of this seed
     model = ae.Autoencoder(kind, latent, p.model["hidden"])
     job.log.info("d=%d seed %d: %s (%s, weight %g)", latent, seed, name, kind, weight)

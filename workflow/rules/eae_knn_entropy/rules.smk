@@ -1,6 +1,7 @@
 # EAE: autoencoder + BN + maximum entropy (kexue.fm 7343): brief shared/articles/eae_knn_entropy_7343.md
 #   exact     the k-NN entropy estimator against closed forms, the beta integral, the digamma identities
-#   train     one job per seed: plain AE, VAE and the EAE per λ, the shared loop (kexue/autoencoder.py)
+#   train     one job per seed: the EAE per λ, the shared loop (kexue/autoencoder.py); the plain AE and the VAE
+#             are vae_geometry's (rule vae_geometry_train_ae_vae at d = latent), trained once for both articles
 #   summary   codes vs N(0, I), prior samples scored by vae_geometry's scoring classifier, reconstruction
 #   figures   from the metrics and saved samples only
 EAE = config["eae_knn_entropy"]
@@ -8,6 +9,16 @@ EAE_OUT = f"{R}/eae_knn_entropy"
 # the scoring classifier is the one of vae_geometry_7725 ("as in vae_geometry", the brief): trained once
 EAE_CLASSIFIER = f"{W}/vae_geometry/classifier.pt"
 EAE_CLASSIFIER_METRICS = f"{R}/vae_geometry/metrics/classifier.json"
+# the plain AE and the VAE are vae_geometry's too (rule vae_geometry_train_ae_vae, read at this article's latent
+# size and seeds): the same loop, images and settings, so they are trained once; this article's EAEs are trained
+# with the same settings (config vae_geometry: data, model, train), so every model it compares shares them
+EAE_VG = config["vae_geometry"]
+if EAE_VG["train"]["batch_size"] <= EAE["k"]:
+    raise WorkflowError(
+        f"config vae_geometry.train.batch_size = {EAE_VG['train']['batch_size']} is the n of eae_knn_entropy's "
+        f"in-batch entropy estimate and must exceed its k = {EAE['k']}"
+    )
+EAE_BASELINES = [f"{W}/vae_geometry/runs/ae_vae_d{EAE['latent']}_s{seed}" for seed in range(EAE["seeds"])]
 
 ARTICLE_OUTPUTS["eae_knn_entropy"] = [
     f"{EAE_OUT}/tables/estimator.csv",
@@ -17,9 +28,13 @@ ARTICLE_OUTPUTS["eae_knn_entropy"] = [
     f"{EAE_OUT}/figures/samples.png",
 ]
 
+# vae_geometry's jobs this article reads are listed too, so that its page's cost is the whole cost of its results
+# (the index sums each page, so those jobs count in both)
 ARTICLE_BENCHMARKS["eae_knn_entropy"] = [
     *(benchmark("eae_knn_entropy", name) for name in ["exact", "summary", "figures"]),
     *(benchmark("eae_knn_entropy", f"train_s{seed}") for seed in range(EAE["seeds"])),
+    benchmark("vae_geometry", "classifier"),
+    *(benchmark("vae_geometry", f"train_ae_vae_d{EAE['latent']}_s{seed}") for seed in range(EAE["seeds"])),
 ]
 
 
@@ -53,7 +68,7 @@ rule eae_knn_entropy_exact:
 
 
 rule eae_knn_entropy_train:
-    """One seed: AE, VAE and the EAE at every λ, from the same initial weights."""
+    """One seed: the EAE at every λ, from the same initial weights and settings as vae_geometry's AE and VAE."""
     input:
         resource("mnist"),
     output:
@@ -73,10 +88,10 @@ rule eae_knn_entropy_train:
         mem_mb=2000,
         runtime=30,
     params:
-        data={k: EAE["data"][k] for k in ("train", "valid")},
-        model=EAE["model"],
+        data={k: EAE_VG["data"][k] for k in ("train", "valid")},
+        model=EAE_VG["model"],
         latent=EAE["latent"],
-        train=EAE["train"],
+        train=EAE_VG["train"],
         weights=EAE["weights"],
         k=EAE["k"],
     script:
@@ -92,6 +107,9 @@ rule eae_knn_entropy_summary:
         models=expand(f"{W}/eae_knn_entropy/runs/s{{seed}}/models.pt", seed=range(EAE["seeds"])),
         histories=expand(f"{W}/eae_knn_entropy/runs/s{{seed}}/history.csv", seed=range(EAE["seeds"])),
         runs=expand(f"{W}/eae_knn_entropy/runs/s{{seed}}/metrics.json", seed=range(EAE["seeds"])),
+        baselines=[f"{b}/models.pt" for b in EAE_BASELINES],
+        baseline_histories=[f"{b}/history.csv" for b in EAE_BASELINES],
+        baseline_runs=[f"{b}/metrics.json" for b in EAE_BASELINES],
     output:
         metrics=f"{EAE_OUT}/metrics/eae.json",
         runs_table=f"{EAE_OUT}/tables/runs.csv",
@@ -108,16 +126,16 @@ rule eae_knn_entropy_summary:
         mem_mb=3000,
         runtime=20,
     params:
-        data={"test": EAE["data"]["test"], "train": EAE["data"]["train"]},
-        model=EAE["model"],
+        data={"test": EAE_VG["data"]["test"], "train": EAE_VG["data"]["train"]},
+        model=EAE_VG["model"],
         latent=EAE["latent"],
-        epochs=EAE["train"]["epochs"],
+        epochs=EAE_VG["train"]["epochs"],
         weights=EAE["weights"],
         trend_weights=EAE["trend_weights"],
         k=EAE["k"],
         samples=EAE["samples"],
         grid=EAE["grid"],
-        classifier={k: config["vae_geometry"]["classifier"][k] for k in ("channels", "features")},
+        classifier={k: EAE_VG["classifier"][k] for k in ("channels", "features")},
     script:
         "../../../scripts/eae_knn_entropy/summary.py"
 

@@ -3,12 +3,14 @@
 #   runs            one training job per (task, optimizer, lr, λ, batch, budget, seed), history.csv each
 #   lion_tuned      each optimizer's best grid cell: a checkpoint, since the transfer and batch-sweep runs derive from it
 #   task summary    lr × λ grids of both optimizers + Lion at (lr*/r, λ*·r) over seeds  (C2.4, per task)
-#   batch sweep     best-lr gap AdamW − Lion against batch size at a fixed example budget (C2.5)
+#   batch sweep     per (optimizer, B) an lr grid at the tuning seed, then the best lr at the evaluation seeds;
+#                   the gap AdamW − Lion against batch size at a fixed example budget (C2.5, on MNIST)
 #   step benchmark  optimizer.step() time and state bytes, bench/lion_step.py            (C2.6)
 LION = config["lion"]
 LION_OUT = f"{R}/lion"
 LION_TASKS = list(LION["tasks"])
 LION_SWEEP = LION["batch_sweep"]
+LION_SWEEP_CELLS = [(o, b) for o in ("adamw", "lion") for b in LION_SWEEP["batch_sizes"]]
 
 ARTICLE_OUTPUTS["lion"] = [
     *expand(f"{LION_OUT}/tables/grid_{{task}}.csv", task=LION_TASKS),
@@ -26,9 +28,9 @@ ARTICLE_OUTPUTS["lion"] = [
 ARTICLE_BENCHMARKS["lion"] = [
     *(benchmark("lion", name) for name in ["exact", "step_benchmark", "figures", "batch_sweep_summary"]),
     *(benchmark("lion", f"{name}_{task}") for name in ["data", "tuned", "summary"] for task in LION_TASKS),
+    *(benchmark("lion", f"sweep_{o}_b{b}") for o, b in LION_SWEEP_CELLS),
     # the training runs' own wall time, CPU time and peak memory, gathered by the summaries
     *(f"{LION_OUT}/benchmarks/runs_{task}.tsv" for task in LION_TASKS),
-    f"{LION_OUT}/benchmarks/runs_batch_sweep.tsv",
 ]
 
 
@@ -83,6 +85,7 @@ rule lion_train:
         runtime=30,
     params:
         model=lambda wc: LION["tasks"][wc.task]["model"],
+        train_examples=lambda wc: LION["tasks"][wc.task].get("train_examples"),
         optimizer=lambda wc: LION["optimizers"][wc.optimizer],
         schedule=LION["schedule"],
     script:
@@ -132,14 +135,44 @@ rule lion_task_summary:
         "../../../scripts/lion/task_summary.py"
 
 
-rule lion_batch_sweep_summary:
-    """C2.5: per batch size, each optimizer at its best lr of the sweep's grid; Δ(B) = AdamW − Lion."""
+rule lion_sweep_cell:
+    """C2.5, one optimizer at one batch size on MNIST: a 3-point lr grid at the tuning seed, then the best lr at
+    the evaluation seeds (one job: the runs share the data and one interpreter start)."""
     input:
-        unpack(lion_batch_sweep_runs),
-        tuned=f"{W}/lion/tuned/{LION_SWEEP['task']}.json",
+        unpack(lion_sweep_centre),
+        data=f"{W}/lion/data/mnist.pt",
+    output:
+        f"{W}/lion/sweep/{{optimizer}}_b{{batch}}.json",
+    log:
+        f"{W}/lion/logs/sweep_{{optimizer}}_b{{batch}}.log",
+    benchmark:
+        benchmark("lion", "sweep_{optimizer}_b{batch}")
+    wildcard_constraints:
+        optimizer="adamw|lion",
+        batch=r"\d+",
+    conda:
+        "../../../envs/pipeline.yaml"
+    threads: LION["threads"]
+    resources:
+        mem_mb=2000,
+        runtime=30,
+    params:
+        settings=LION_SWEEP,
+        model=LION["tasks"]["mnist"]["model"],
+        train_examples=LION["tasks"]["mnist"].get("train_examples"),
+        task_batch=LION["tasks"]["mnist"]["batch_size"],
+        optimizer=lambda wc: LION["optimizers"][wc.optimizer],
+        schedule=LION["schedule"],
+    script:
+        "../../../scripts/lion/sweep_cell.py"
+
+
+rule lion_batch_sweep_summary:
+    """C2.5, C2.5b: Δ(B) = AdamW − Lion per evaluation seed, each at its best lr per B; the lr grids for the guards."""
+    input:
+        cells=lion_sweep_cells,
     output:
         metrics=f"{LION_OUT}/metrics/batch_sweep.json",
-        runs=f"{LION_OUT}/benchmarks/runs_batch_sweep.tsv",
     log:
         f"{W}/lion/logs/batch_sweep_summary.log",
     benchmark:
@@ -148,6 +181,7 @@ rule lion_batch_sweep_summary:
         "../../../envs/pipeline.yaml"
     params:
         settings=LION_SWEEP,
+        small_batch_below=claim_parameters("lion.C2.5b", "small_batch_below")["small_batch_below"],
     script:
         "../../../scripts/lion/batch_sweep_summary.py"
 

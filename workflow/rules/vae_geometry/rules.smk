@@ -1,6 +1,7 @@
 # A geometric view of the VAE (kexue.fm 7725): brief shared/articles/vae_geometry_7725.md
 #   classifier  the scoring CNN (kexue/classify.py's loop), used only to score samples
-#   train       one job per (latent d, seed): AE, VAE and the geo-VAE per λ, the shared loop (kexue/autoencoder.py)
+#   train       per (latent d, seed) two jobs, the shared loop (kexue/autoencoder.py): AE and VAE (train_ae_vae;
+#               eae_knn_entropy reads them too, so they are trained once) and the geo-VAE per λ (train_geo)
 #   summary     every model scored: aggregate-code KL to N(0, I), prior-sample Fréchet distance, λ matched
 #   figures     codes, prior samples, λ, traversals (from the metrics and saved pictures only)
 VG = config["vae_geometry"]
@@ -18,9 +19,10 @@ ARTICLE_OUTPUTS["vae_geometry"] = [
 ARTICLE_BENCHMARKS["vae_geometry"] = [
     *(benchmark("vae_geometry", name) for name in ["classifier", "summary", "figures"]),
     *(
-        benchmark("vae_geometry", f"train_d{entry['dim']}_s{seed}")
+        benchmark("vae_geometry", f"train_{part}_d{entry['dim']}_s{seed}")
         for entry in VG["latents"]
         for seed in range(entry["seeds"])
+        for part in ("ae_vae", "geo")
     ),
 ]
 
@@ -57,18 +59,19 @@ rule vae_geometry_classifier:
         "../../../scripts/vae_geometry/classifier.py"
 
 
-rule vae_geometry_train:
-    """One latent size and seed: the AE, the VAE and every geo-VAE, from the same initial weights."""
+rule vae_geometry_train_ae_vae:
+    """One latent size and seed: the plain AE and the VAE. eae_knn_entropy reads these same models at its
+    latent size (its rules.smk: EAE_BASELINES), so they are trained once for both articles."""
     input:
         resource("mnist"),
     output:
-        models=f"{W}/vae_geometry/runs/d{{latent}}_s{{seed}}/models.pt",
-        history=f"{W}/vae_geometry/runs/d{{latent}}_s{{seed}}/history.csv",
-        metrics=f"{W}/vae_geometry/runs/d{{latent}}_s{{seed}}/metrics.json",
+        models=f"{W}/vae_geometry/runs/ae_vae_d{{latent}}_s{{seed}}/models.pt",
+        history=f"{W}/vae_geometry/runs/ae_vae_d{{latent}}_s{{seed}}/history.csv",
+        metrics=f"{W}/vae_geometry/runs/ae_vae_d{{latent}}_s{{seed}}/metrics.json",
     log:
-        f"{W}/vae_geometry/logs/train_d{{latent}}_s{{seed}}.log",
+        f"{W}/vae_geometry/logs/train_ae_vae_d{{latent}}_s{{seed}}.log",
     benchmark:
-        benchmark("vae_geometry", "train_d{latent}_s{seed}")
+        benchmark("vae_geometry", "train_ae_vae_d{latent}_s{seed}")
     wildcard_constraints:
         latent=r"\d+",
         seed=r"\d+",
@@ -77,8 +80,39 @@ rule vae_geometry_train:
     threads: VG["threads"]
     resources:
         mem_mb=2000,
-        runtime=30,
+        runtime=20,
     params:
+        part="ae_vae",
+        data={k: VG["data"][k] for k in ("train", "valid")},
+        model=VG["model"],
+        train=VG["train"],
+    script:
+        "../../../scripts/vae_geometry/train.py"
+
+
+rule vae_geometry_train_geo:
+    """One latent size and seed: the geo-VAE at every λ, from the same initial weights as the AE and VAE."""
+    input:
+        resource("mnist"),
+    output:
+        models=f"{W}/vae_geometry/runs/geo_d{{latent}}_s{{seed}}/models.pt",
+        history=f"{W}/vae_geometry/runs/geo_d{{latent}}_s{{seed}}/history.csv",
+        metrics=f"{W}/vae_geometry/runs/geo_d{{latent}}_s{{seed}}/metrics.json",
+    log:
+        f"{W}/vae_geometry/logs/train_geo_d{{latent}}_s{{seed}}.log",
+    benchmark:
+        benchmark("vae_geometry", "train_geo_d{latent}_s{seed}")
+    wildcard_constraints:
+        latent=r"\d+",
+        seed=r"\d+",
+    conda:
+        "../../../envs/pipeline.yaml"
+    threads: VG["threads"]
+    resources:
+        mem_mb=2000,
+        runtime=20,
+    params:
+        part="geo",
         data={k: VG["data"][k] for k in ("train", "valid")},
         model=VG["model"],
         train=VG["train"],
