@@ -301,19 +301,10 @@ def load_mlm(entry: dict, folder=None):
     {random_bert: ...} read from `folder` (the proxy's checkpoint, or the stand-in a rule saved), {hub: name}
     from the hub (the full tier). A checkpoint whose MLM head is missing (and so newly initialised) is refused;
     one whose head is present but untrained is caught by mlm_check instead."""
-    from transformers import AutoTokenizer, BertForMaskedLM
+    from transformers import BertForMaskedLM
 
-    if "proxy" in entry:
-        tokenizer, model = zh_bert.load_proxy(folder)
-        return tokenizer, model.to(device())
-    local = "hub" not in entry
-    source = str(folder) if local else entry["hub"]
-    tokenizer = AutoTokenizer.from_pretrained(source, local_files_only=local)
-    model, info = BertForMaskedLM.from_pretrained(source, local_files_only=local, output_loading_info=True)
-    missing = [k for k in info["missing_keys"] if k.startswith("cls.")]
-    if missing:
-        raise ValueError(f"{source}: the MLM head did not load ({missing[:3]}): it would score at chance")
-    return tokenizer, model.eval().to(device())
+    tokenizer, model = zh_bert.load_checkpoint(entry, folder, BertForMaskedLM)
+    return tokenizer, model.to(device())
 
 
 def load_classifier(entry: dict, folder=None):

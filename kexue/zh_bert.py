@@ -177,23 +177,27 @@ def load_proxy(folder: str | Path):
     return tokenizer, model.eval()
 
 
-def load_checkpoint(entry: dict, folder: str | Path | None = None):
-    """(tokenizer, BertForPreTraining in eval mode) for an article's model entry, the form pet and nsp_bert share:
+def load_checkpoint(entry: dict, folder: str | Path | None = None, model_class=None):
+    """(tokenizer, model in eval mode) for an article's model entry, the form pet and nsp_bert share:
     {proxy: true} reads this step's checkpoint at `folder` (load_proxy); {random_bert: {...}} a stand-in an article
-    saved to `folder`; {hub: name} a hub checkpoint (the full tier). Raises when a weight of either head (MLM
-    cls.predictions, NSP cls.seq_relationship) is missing: it would be newly initialised and score at chance (the
-    briefs' trap; RoBERTa-style checkpoints have no NSP head)."""
+    saved to `folder`; {hub: name} a hub checkpoint (the full tier). `model_class`: BertForPreTraining (both
+    heads, nsp_bert; the default) or BertForMaskedLM (the MLM head alone, pet: RoBERTa-style checkpoints have no
+    NSP head). Raises when a weight of a head (cls.*) is missing: it would be newly initialised and score at
+    chance (the briefs' trap)."""
     from transformers import AutoTokenizer, BertForPreTraining
 
+    model_class = model_class or BertForPreTraining
     if "proxy" in entry:
         return load_proxy(folder)
     local = "hub" not in entry
     source = str(folder) if local else entry["hub"]
     tokenizer = AutoTokenizer.from_pretrained(source, local_files_only=local)
-    model, info = BertForPreTraining.from_pretrained(source, local_files_only=local, output_loading_info=True)
+    model, info = model_class.from_pretrained(source, local_files_only=local, output_loading_info=True)
     missing = [k for k in info["missing_keys"] if k.startswith("cls.")]
     if missing:
-        raise ValueError(f"{source}: a pretraining head did not load ({missing[:3]}); it would score at chance")
+        raise ValueError(
+            f"{source}: a {model_class.__name__} head did not load ({missing[:3]}); it would score at chance"
+        )
     return tokenizer, model.eval()
 
 

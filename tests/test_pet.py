@@ -97,7 +97,7 @@ def test_a_checkpoint_without_its_mlm_head_is_refused(tokenizer, tmp_path):
 
     tiny_bert(tokenizer).bert.save_pretrained(tmp_path)  # the encoder alone: a checkpoint with no cls.* weights
     tokenizer.save_pretrained(tmp_path)
-    with pytest.raises(ValueError, match="MLM head did not load"):
+    with pytest.raises(ValueError, match="BertForMaskedLM head did not load"):
         pet.load_mlm({"random_bert": {}}, tmp_path)
     assert BertModel.from_pretrained(tmp_path) is not None  # the folder itself is a valid checkpoint
 
