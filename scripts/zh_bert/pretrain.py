@@ -5,7 +5,7 @@ import pandas as pd
 import torch
 
 from kexue import zh_bert
-from kexue.jobs import Job, resource_folder, write_atomic
+from kexue.jobs import Job, resource_folder
 from kexue.sources import read_peoples_daily, read_reviews
 
 job = Job(snakemake)
@@ -52,7 +52,7 @@ demos = [
 ]
 for demo in demos:
     job.log.info("%s → %s", demo["sentence"], demo["top5"])
-write_atomic(snakemake.output.history, lambda tmp: pd.DataFrame(history).to_csv(tmp, index=False, float_format="%.6g"))
+job.table(snakemake.output.history, pd.DataFrame(history))
 job.metrics(
     snakemake.output.metrics,
     {
