@@ -210,3 +210,16 @@ def test_the_article_target_builds_its_page(slug):
         check=True,
     )
     assert "article_report" in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("slug", ARTICLES)
+def test_every_caption_is_clean_rst(slug):
+    """A caption is rst in the HTML report: a bare |x| is a substitution reference and renders as an error box."""
+    from docutils import nodes
+    from docutils.core import publish_doctree
+
+    for caption in sorted((ROOT / "workflow" / "report" / slug).glob("*.rst")):
+        tree = publish_doctree(caption.read_text(), settings_overrides={"report_level": 5, "halt_level": 5})
+        # with reports silenced, docutils leaves a `problematic` node where it would have reported an error
+        problems = [m.astext() for m in tree.findall(nodes.problematic)]
+        assert problems == [], f"{caption.relative_to(ROOT)}: {problems}"
